@@ -1,0 +1,211 @@
+//! The unit register (单位): rows, scoped listing with search and paging.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{Db, Result, Tx, on_db, on_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct UnitRow {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    /// `/<root id>/…/<own id>/`: the ancestors, for scoping by subtree.
+    pub path: String,
+    pub kind: String,
+    pub kind_rank: i32,
+    pub name: String,
+    pub sort_key: String,
+    pub search_text: String,
+    pub code: Option<String>,
+    pub industry: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub is_sample: bool,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, parent_id, path, kind, kind_rank, name, sort_key, search_text, code, industry, \
+     contact_name, contact_phone, address, is_sample, active, created_at, updated_at";
+
+/// The path segment of one unit id.
+pub fn path_segment(id: Uuid) -> String {
+    id.simple().to_string()
+}
+
+/// Rows whose `path` lies under `prefix` sort between `prefix` and this bound (`/` + 1 = `0`).
+fn path_upper_bound(prefix: &str) -> String {
+    let mut s = prefix.trim_end_matches('/').to_owned();
+    s.push('0');
+    s
+}
+
+/// What a unit list asks for. `scope` is the path prefix the caller may see.
+#[derive(Debug, Clone, Default)]
+pub struct UnitQuery {
+    pub scope: String,
+    /// A LIKE pattern over `search_text`, already escaped (see `domain::text::like_pattern`).
+    pub pattern: Option<String>,
+    pub kind: Option<String>,
+    pub active: Option<bool>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn insert(tx: &mut Tx, u: &UnitRow) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO unit (id, parent_id, path, kind, kind_rank, name, sort_key, search_text, code, industry, \
+         contact_name, contact_phone, address, is_sample, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    )
+    .bind(u.id)
+    .bind(u.parent_id)
+    .bind(&u.path)
+    .bind(&u.kind)
+    .bind(u.kind_rank)
+    .bind(&u.name)
+    .bind(&u.sort_key)
+    .bind(&u.search_text)
+    .bind(&u.code)
+    .bind(&u.industry)
+    .bind(&u.contact_name)
+    .bind(&u.contact_phone)
+    .bind(&u.address)
+    .bind(u.is_sample)
+    .bind(u.active)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Writes every editable column of `u` (the id, parent and path never change).
+pub async fn update(tx: &mut Tx, u: &UnitRow) -> Result<()> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE unit SET kind = $2, kind_rank = $3, name = $4, sort_key = $5, search_text = $6, code = $7, \
+         industry = $8, contact_name = $9, contact_phone = $10, address = $11, is_sample = $12, active = $13, \
+         updated_at = $14 WHERE id = $1"
+    )
+    .bind(u.id)
+    .bind(&u.kind)
+    .bind(u.kind_rank)
+    .bind(&u.name)
+    .bind(&u.sort_key)
+    .bind(&u.search_text)
+    .bind(&u.code)
+    .bind(&u.industry)
+    .bind(&u.contact_name)
+    .bind(&u.contact_phone)
+    .bind(&u.address)
+    .bind(u.is_sample)
+    .bind(u.active)
+    .bind(u.updated_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 { Err(crate::Error::NotFound) } else { Ok(()) }
+}
+
+pub async fn get(db: &Db, id: Uuid) -> Result<Option<UnitRow>> {
+    let sql = const_format_select("WHERE id = $1");
+    Ok(on_db!(db, |p| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+}
+
+/// Reads a unit inside a write transaction (so the decision and the write see the same row).
+pub async fn get_for_update(tx: &mut Tx, id: Uuid) -> Result<Option<UnitRow>> {
+    let sql = const_format_select("WHERE id = $1");
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+fn const_format_select(tail: &str) -> String {
+    format!("SELECT {COLUMNS} FROM unit {tail}")
+}
+
+/// The unit (other than `except`) that already uses `code`, if any.
+pub async fn find_by_code(tx: &mut Tx, code: &str, except: Option<Uuid>) -> Result<Option<(Uuid, String)>> {
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT id, name FROM unit WHERE code = $1 AND ($2 IS NULL OR id <> $2)"
+    )
+    .bind(code)
+    .bind(except)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The unit (other than `except`) under `parent` that already has `name`, if any.
+pub async fn find_by_name(tx: &mut Tx, parent: Uuid, name: &str, except: Option<Uuid>) -> Result<Option<Uuid>> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM unit WHERE parent_id = $1 AND name = $2 AND ($3 IS NULL OR id <> $3)"
+    )
+    .bind(parent)
+    .bind(name)
+    .bind(except)
+    .fetch_optional(c)
+    .await)?)
+}
+
+const LIST_WHERE: &str = "WHERE path >= $1 AND path < $2 \
+     AND ($3 IS NULL OR search_text LIKE $3 ESCAPE '\\') \
+     AND ($4 IS NULL OR kind = $4) AND ($5 IS NULL OR active = $5)";
+
+/// One page of the units under `q.scope`, in register order, and how many match in all.
+pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
+    let upper = path_upper_bound(&q.scope);
+    let rows_sql =
+        format!("SELECT {COLUMNS} FROM unit {LIST_WHERE} ORDER BY kind_rank, sort_key, id LIMIT $6 OFFSET $7");
+    let count_sql = format!("SELECT COUNT(*) FROM unit {LIST_WHERE}");
+    let rows = on_db!(db, |p| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(rows_sql.as_str()))
+        .bind(&q.scope)
+        .bind(&upper)
+        .bind(&q.pattern)
+        .bind(&q.kind)
+        .bind(q.active)
+        .bind(q.limit)
+        .bind(q.offset)
+        .fetch_all(p)
+        .await)?;
+    let total: i64 = on_db!(db, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
+        .bind(&q.scope)
+        .bind(&upper)
+        .bind(&q.pattern)
+        .bind(&q.kind)
+        .bind(q.active)
+        .fetch_one(p)
+        .await)?;
+    Ok((rows, total))
+}
+
+/// Every authority (town or district) under `scope`, for choosing where a unit or account belongs.
+pub async fn authorities(db: &Db, scope: &str) -> Result<Vec<UnitRow>> {
+    let upper = path_upper_bound(scope);
+    let sql = const_format_select(
+        "WHERE path >= $1 AND path < $2 AND kind IN ('district', 'town') ORDER BY kind_rank, sort_key",
+    );
+    Ok(on_db!(db, |p| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(scope)
+        .bind(&upper)
+        .fetch_all(p)
+        .await)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_upper_bound_sorts_after_every_descendant() {
+        let b = super::path_upper_bound("/ab/cd/");
+        assert_eq!(b, "/ab/cd0");
+        assert!("/ab/cd/ffff/".as_bytes() < b.as_bytes());
+        assert!("/ab/cd/".as_bytes() < b.as_bytes());
+        assert!("/ab/ce/".as_bytes() > b.as_bytes());
+    }
+}
