@@ -1,1 +1,62 @@
-//! placeholder
+//! Use cases: each public function authorises the caller, decides with `domain`, writes in one
+//! transaction with its audit row, and returns what the page or API shows.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod files;
+pub mod import;
+pub mod units;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use store::{Db, DbOptions};
+
+/// Everything a use case needs: the database, the file store and the configuration.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub db: Db,
+    pub files: store::files::FileStore,
+    pub config: Arc<Config>,
+}
+
+impl App {
+    /// Connects, migrates, opens the file store and sweeps temp files a crash left behind.
+    pub async fn open(config: Config) -> Result<App, String> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        let files = store::files::FileStore::local(&config.data_dir)
+            .map_err(|e| format!("data directory {} is not writable: {e}", config.data_dir.display()))?;
+        if let Ok(n) = files.sweep_temp()
+            && n > 0
+        {
+            tracing::warn!(removed = n, "removed temp files of unfinished uploads");
+        }
+        let opts = DbOptions { url: config.database_url(), max_connections: config.db_max_connections };
+        let db = Db::connect(&opts)
+            .await
+            .map_err(|e| format!("cannot open the database {}: {e}", store::redact_url(&opts.url)))?;
+        db.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+        Ok(App { db, files, config: Arc::new(config) })
+    }
+}
+
+/// One page of a list, and where it sits among all matches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}

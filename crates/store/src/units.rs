@@ -131,6 +131,15 @@ fn const_format_select(tail: &str) -> String {
     format!("SELECT {COLUMNS} FROM unit {tail}")
 }
 
+/// The direct children of a unit, inside a write transaction.
+pub async fn children_for_update(tx: &mut Tx, parent: Uuid) -> Result<Vec<UnitRow>> {
+    let sql = const_format_select("WHERE parent_id = $1");
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(parent)
+        .fetch_all(c)
+        .await)?)
+}
+
 /// The unit (other than `except`) that already uses `code`, if any.
 pub async fn find_by_code(tx: &mut Tx, code: &str, except: Option<Uuid>) -> Result<Option<(Uuid, String)>> {
     Ok(on_tx!(tx, |c| sqlx::query_as::<_, (Uuid, String)>(
@@ -183,6 +192,15 @@ pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
         .fetch_one(p)
         .await)?;
     Ok((rows, total))
+}
+
+/// A unit named by its code or its exact name (the first by register order when names repeat).
+pub async fn find_by_code_or_name(db: &Db, key: &str) -> Result<Option<UnitRow>> {
+    let sql = const_format_select("WHERE code = $1 OR name = $1 ORDER BY kind_rank, sort_key LIMIT 1");
+    Ok(on_db!(db, |p| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
 }
 
 /// Every authority (town or district) under `scope`, for choosing where a unit or account belongs.

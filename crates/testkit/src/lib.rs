@@ -1,6 +1,10 @@
 //! Test support: a fresh database per test — a SQLite temp file, or a new PostgreSQL database when
-//! `ANJIAN_TEST_POSTGRES_URL` is set — dropped again when the test ends.
+//! `ANJIAN_TEST_POSTGRES_URL` is set — dropped again when the test ends; and `TestApp`, the whole
+//! router driven in-process with the demo town loaded.
 
+mod app;
+
+pub use app::{Client, TestApp, TestResponse};
 use sqlx::Connection;
 
 /// The PostgreSQL server tests run against, if any.

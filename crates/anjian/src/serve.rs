@@ -1,0 +1,73 @@
+//! Serving: bind, answer until SIGTERM or Ctrl-C, then stop accepting, report not-ready, and let
+//! in-flight requests finish within the grace period.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use app::App;
+
+pub async fn serve(app: App) -> Result<()> {
+    let listen = app.config.listen.clone();
+    let grace = Duration::from_secs(app.config.shutdown_grace_seconds);
+    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let state = web::AppState::new(app.clone());
+    let ready = state.ready.clone();
+    let router = web::router(state);
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    tracing::info!(address = %listen, database = app.db.backend(), "serving");
+    let shutdown = async move {
+        wait_for_signal().await;
+        ready.store(false, Ordering::SeqCst);
+        tracing::info!(grace_seconds = grace.as_secs(), "shutting down: finishing in-flight requests");
+        // If requests outlive the grace period, stop anyway (a supervisor restarts us).
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            tracing::warn!("grace period over; exiting with requests still open");
+            std::process::exit(0);
+        });
+    };
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")?;
+    housekeeping.abort();
+    app.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Forgets expired sessions and old login failures every ten minutes.
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app::auth::prune(&app, store::now()).await {
+            Ok(n) if n > 0 => tracing::debug!(removed = n, "pruned sessions and login failures"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The one typed configuration: built-in defaults, then an optional TOML file, then `ANJIAN_*`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Where the SQLite database and uploaded files live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; empty for the embedded SQLite under `data_dir`.
+    pub database_url: String,
+    pub db_max_connections: u32,
+    /// The address people use to reach the server (links, the `Secure` cookie flag on https).
+    pub public_url: String,
+    /// Hours east of UTC for times on screen (China: 8).
+    pub utc_offset_hours: i32,
+    /// Minutes without a request after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after login after which a session ends regardless.
+    pub session_max_hours: i64,
+    /// Failed logins per account within `login_window_minutes` before it is locked for that window.
+    pub login_max_failures_per_account: i64,
+    /// Failed logins per client address within the window.
+    pub login_max_failures_per_ip: i64,
+    pub login_window_minutes: i64,
+    /// Largest evidence upload, in MiB.
+    pub upload_max_mib: u64,
+    /// Largest unit-import file, in MiB.
+    pub import_max_mib: u64,
+    /// Argon2id memory cost in KiB (OWASP: at least 19456).
+    pub argon2_memory_kib: u32,
+    /// Seconds to finish in-flight requests after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            db_max_connections: 16,
+            public_url: String::new(),
+            utc_offset_hours: 8,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 30,
+            login_window_minutes: 15,
+            upload_max_mib: 500,
+            import_max_mib: 10,
+            argon2_memory_kib: 19_456,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+impl Config {
+    /// The database to open: the configured URL, or SQLite inside the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("anjian.sqlite").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn offset(&self) -> chrono::FixedOffset {
+        use chrono::Offset;
+        chrono::FixedOffset::east_opt(self.utc_offset_hours.clamp(-14, 14) * 3600).unwrap_or(chrono::Utc.fix())
+    }
+
+    /// Checks values a person may have mistyped; each problem is one line.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!("listen: \"{}\" is not an address:port such as 127.0.0.1:8080", self.listen));
+        }
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(format!("database_url: \"{}\" must start with postgres:// (or be empty for SQLite)", store::redact_url(&url)));
+        }
+        if !(-14..=14).contains(&self.utc_offset_hours) {
+            return Err("utc_offset_hours must be between -14 and 14".into());
+        }
+        if self.argon2_memory_kib < 8 {
+            return Err("argon2_memory_kib must be at least 8".into());
+        }
+        if self.db_max_connections == 0 || self.upload_max_mib == 0 || self.import_max_mib == 0 {
+            return Err("db_max_connections, upload_max_mib and import_max_mib must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &store::redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,25 @@
+//! Downloading a stored file from a page.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::i18n::Lang;
+use crate::session::PageActor;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/files/{id}", get(download_file))
+}
+
+async fn download_file(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else { return PageError::new(app::Error::NotFound, lang).into_response() };
+    match crate::upload::download(&state.app, &actor, id, &headers).await {
+        Ok(r) => r,
+        Err(e) => PageError::new(e, lang).into_response(),
+    }
+}

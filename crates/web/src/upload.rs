@@ -1,0 +1,160 @@
+//! Receiving multipart uploads (streamed to the file store, never buffered whole) and serving
+//! stored files back with the right type, `Content-Disposition`, `nosniff` and byte ranges.
+
+use std::collections::HashMap;
+
+use app::auth::Actor;
+use app::{App, Error};
+use axum::body::Body;
+use axum::extract::Multipart;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use store::files::FileRow;
+use uuid::Uuid;
+
+/// The uploaded file (the first file field) and the form's other fields.
+pub struct Received {
+    pub file: Option<FileRow>,
+    pub fields: HashMap<String, String>,
+}
+
+/// Reads a multipart form: text fields (each at most 4 KiB) and one file, streamed into the store.
+pub async fn receive(app: &App, actor: &Actor, mut form: Multipart, limit: u64, allowed: &[&str]) -> Result<Received, Error> {
+    let bad = |m: String| Error::invalid("file", "bad_form", m);
+    let mut out = Received { file: None, fields: HashMap::new() };
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(Error::Upload(store::files::UploadError::TooLarge { limit }));
+            }
+            Err(e) => return Err(bad(format!("表单数据不完整：{}", e.body_text()))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file_name) if out.file.is_none() => {
+                let mut upload = app::files::begin_upload(app, actor, limit).await?;
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => upload.write(&chunk).await?,
+                        Ok(None) => break,
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            return Err(Error::Upload(store::files::UploadError::TooLarge { limit }));
+                        }
+                        Err(e) => return Err(bad(format!("上传中断：{}", e.body_text()))),
+                    }
+                }
+                if file_name.is_empty() {
+                    // A file input left empty still sends a part with no name and no bytes.
+                    continue;
+                }
+                out.file = Some(app::files::commit_upload(app, actor, upload, &file_name, allowed).await?);
+            }
+            Some(_) => return Err(bad("一次只能上传一个文件".into())),
+            None => {
+                let text = field.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
+                if text.len() > 4096 {
+                    return Err(bad(format!("字段 {name} 过长")));
+                }
+                out.fields.insert(name, text);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
+/// Several ranges, or a header that does not parse, fall back to the whole file.
+fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(value) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    let Ok(parsed) = http_range_header::parse_range_header(value) else { return Ok(None) };
+    let Ok(ranges) = parsed.validate(size) else { return Err(()) };
+    match ranges.as_slice() {
+        [one] => Ok(Some(*one.start()..*one.end() + 1)),
+        _ => Ok(None),
+    }
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` (the ASCII name for old clients).
+fn disposition(name: &str, inline: bool) -> HeaderValue {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    let kind = if inline { "inline" } else { "attachment" };
+    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+/// Serves a file the caller may read. Images and videos may show inline (the sniffed type is
+/// trusted, never the uploader's); everything else downloads.
+pub async fn download(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -> Result<Response, Error> {
+    let file = app::files::get_file(app, actor, id).await?;
+    let size = u64::try_from(file.size).map_err(|e| Error::Internal(e.to_string()))?;
+    let range = match requested_range(headers, size) {
+        Ok(r) => r,
+        Err(()) => {
+            let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(res);
+        }
+    };
+    let stream = app.files.read(&file.sha256, range.clone()).await.map_err(|e| Error::Internal(format!("blob {}: {e}", file.sha256)))?;
+    let inline = file.content_type.starts_with("image/") || file.content_type.starts_with("video/");
+    let mut res = Response::new(Body::from_stream(stream));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_DISPOSITION, disposition(&file.original_name, inline));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    match range {
+        Some(r) => {
+            *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let h = res.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start, r.end - 1)) {
+                h.insert(header::CONTENT_RANGE, v);
+            }
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(r.end - r.start));
+        }
+        None => {
+            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(v: &'static str, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_static(v));
+        requested_range(&h, size)
+    }
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        assert_eq!(range("bytes=0-9", 100), Ok(Some(0..10)));
+        assert_eq!(range("bytes=90-", 100), Ok(Some(90..100)));
+        assert_eq!(range("bytes=-5", 100), Ok(Some(95..100)));
+        assert_eq!(range("bytes=200-300", 100), Err(()));
+        assert_eq!(range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(range("pages=1", 100), Ok(None));
+    }
+
+    #[test]
+    fn dispositions_carry_chinese_names_safely() {
+        let v = disposition("青峰镇\"报告\".pdf", false);
+        let s = v.to_str().unwrap();
+        assert!(s.starts_with("attachment; filename=\"___"));
+        assert!(s.contains("filename*=UTF-8''%E9%9D%92"));
+    }
+}
