@@ -1,0 +1,148 @@
+//! The main journeys in a real browser (Debian's chromium through chromedriver): every demo login
+//! works, and an organiser adds a unit on a 360-px phone screen, mistakes included.
+//!
+//! Without chromium and chromedriver the test says so and passes, so `cargo test` needs nothing
+//! installed; CI sets `ANJIAN_REQUIRE_BROWSER=1` and installs them, and there a missing browser fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use testkit::TestApp;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(program: &str) -> Option<String> {
+    let paths = std::env::var("PATH").unwrap_or_default();
+    std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.is_file()).map(|p| p.display().to_string())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// chromedriver and a browser session, or `None` when the machine has no browser (and CI does not
+/// require one).
+async fn browser(width: u32) -> Option<(Driver, Client)> {
+    let (Some(driver), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
+        assert!(std::env::var("ANJIAN_REQUIRE_BROWSER").is_err(), "ANJIAN_REQUIRE_BROWSER is set but chromium or chromedriver is missing");
+        eprintln!("skipping the browser test: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let guard = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", format!("--window-size={width},900")]
+        }
+    });
+    let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+            Ok(c) => return Some((guard, c)),
+            Err(e) if Instant::now() > deadline => panic!("chromedriver did not start: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Serves the test app on a loopback port.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
+    c.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// Waits (up to ten seconds) for the browser to arrive at a path: a click returns before the
+/// page it starts has loaded.
+async fn arrive(c: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        let ready = c.execute("return document.readyState", vec![]).await.unwrap();
+        if url.path() == path && ready == json!("complete") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "expected {path}, still at {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_demo_login_works_and_an_organiser_adds_a_unit_on_a_phone() {
+    let app = TestApp::new().await;
+    let Some((_driver, c)) = browser(360).await else { return };
+    let base = serve(&app).await;
+
+    for login in &app::demo::LOGINS {
+        sign_in(&c, &base, login.username, app::demo::DEMO_PASSWORD).await;
+        arrive(&c, "/").await;
+        let h1 = text(&c, "h1").await;
+        assert_eq!(h1, format!("您好，{}", login.display_name), "{}", login.username);
+        c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+        arrive(&c, "/login").await;
+    }
+
+    sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/units/new")).await.unwrap();
+    c.find(Locator::Id("name")).await.unwrap().send_keys("浏览器测试村").await.unwrap();
+    c.find(Locator::Id("contact_phone")).await.unwrap().send_keys("123").await.unwrap();
+    c.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/units").await;
+    // The form comes back with the mistake explained and nothing typed lost.
+    assert_eq!(text(&c, "#contact_phone-err").await, "请填写手机号（11位）或固定电话（如 023-49626010）");
+    let kept = c.find(Locator::Id("name")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("浏览器测试村"));
+    let phone = c.find(Locator::Id("contact_phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("13800138000").await.unwrap();
+    c.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.current_url().await.unwrap().path().strip_prefix("/units/").is_some_and(|id| id.len() == 36) {
+        assert!(Instant::now() < deadline, "the unit was not saved");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(text(&c, ".alert.ok").await, "已保存");
+    assert_eq!(text(&c, "h1").await, "浏览器测试村");
+
+    // The list fits a phone: no horizontal scrolling.
+    c.goto(&format!("{base}/units?q=llq")).await.unwrap();
+    assert!(text(&c, "table.list").await.contains("浏览器测试村"), "found by pinyin initials");
+    let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
+    assert_eq!(overflow, json!(false), "the unit list scrolls sideways at 360 px");
+    c.close().await.unwrap();
+}
