@@ -60,6 +60,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// Register a district, a town or another unit (the first step of a real installation).
+    CreateUnit {
+        /// district, town, department, community, village, school, institution or enterprise.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// Administrative division or statistical code, e.g. 500118100.
+        #[arg(long)]
+        code: Option<String>,
+        /// The unit above it, by code or exact name (not for a district).
+        #[arg(long)]
+        parent: Option<String>,
+    },
     /// Create an account. Prints a one-time password unless --password-stdin is given.
     CreateUser(CreateUser),
     /// Give an account a new password: a printed one-time password, or one read from stdin.
@@ -100,7 +114,7 @@ enum AuditCommand {
 }
 
 /// Settings that are environment variables of ours but not configuration.
-const NOT_CONFIG: [&str; 4] = ["config", "log", "log_format", "test_postgres_url"];
+const NOT_CONFIG: [&str; 5] = ["config", "log", "log_format", "test_postgres_url", "require_browser"];
 
 pub fn load_config(file: Option<&PathBuf>) -> Result<Config> {
     let mut fig = Figment::from(Serialized::defaults(Config::default()));
@@ -114,6 +128,14 @@ pub fn load_config(file: Option<&PathBuf>) -> Result<Config> {
     let config: Config = fig.extract().map_err(|e| anyhow!("invalid configuration: {}", first_line(&e.to_string())))?;
     config.validate().map_err(|e| anyhow!("invalid configuration: {e}"))?;
     Ok(config)
+}
+
+/// Prints a line to standard output; a closed pipe (`anjian demo | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
 fn first_line(s: &str) -> &str {
@@ -145,7 +167,7 @@ pub fn run() -> Result<ExitCode> {
             }
             Command::Migrate => {
                 let app = open(config).await?;
-                println!("migrations applied ({})", app.db.backend());
+                say!("migrations applied ({})", app.db.backend());
             }
             Command::Demo { no_serve } => {
                 let app = open(config).await?;
@@ -159,11 +181,11 @@ pub fn run() -> Result<ExitCode> {
                 let app = open(config).await?;
                 return match app::audit::verify(&app).await.map_err(|e| anyhow!("{e}"))? {
                     Ok(n) => {
-                        println!("OK: the audit trail verifies ({n} rows)");
+                        say!("OK: the audit trail verifies ({n} rows)");
                         Ok(ExitCode::SUCCESS)
                     }
                     Err(b) => {
-                        println!("BROKEN: {b}");
+                        say!("BROKEN: {b}");
                         Ok(ExitCode::from(1))
                     }
                 };
@@ -181,14 +203,14 @@ async fn demo(app: &App) -> Result<()> {
     let outcome = app::demo::load(app).await.map_err(|e| anyhow!("cannot load the demo town: {e}"))?;
     let url = if app.config.public_url.is_empty() { format!("http://{}", app.config.listen) } else { app.config.public_url.clone() };
     match outcome {
-        app::demo::Outcome::Created => println!("已载入演示数据：重庆市永川区 → 青峰镇（含青峰场社区和五个村）"),
-        app::demo::Outcome::AlreadyPresent => println!("演示数据已存在，未做改动。"),
+        app::demo::Outcome::Created => say!("已载入演示数据：重庆市永川区 → 青峰镇（含青峰场社区和五个村）"),
+        app::demo::Outcome::AlreadyPresent => say!("演示数据已存在，未做改动。"),
     }
-    println!("\n打开 {url}  用以下账号登录（密码均为 {}）：", app::demo::DEMO_PASSWORD);
+    say!("\n打开 {url}  用以下账号登录（密码均为 {}）：", app::demo::DEMO_PASSWORD);
     for l in &app::demo::LOGINS {
-        println!("  {:<14} {}（{}）", l.username, l.role.label_zh(), l.belongs_to);
+        say!("  {:<14} {}（{}）", l.username, l.role.label_zh(), l.belongs_to);
     }
-    println!("\n演示账号只用于试用，请勿录入真实数据。");
+    say!("\n演示账号只用于试用，请勿录入真实数据。");
     Ok(())
 }
 
@@ -212,6 +234,15 @@ fn app_error(e: app::Error) -> anyhow::Error {
 async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
     let system = app::auth::Actor::system(uuid_nil(), "/".into());
     match cmd {
+        AdminCommand::CreateUnit { kind, name, code, parent } => {
+            let parent_id = match &parent {
+                Some(p) => Some(store::units::find_by_code_or_name(&app.db, p.trim()).await?.ok_or_else(|| anyhow!("no unit \"{p}\""))?.id),
+                None => None,
+            };
+            let input = domain::units::UnitInput { name, kind, code: code.unwrap_or_default(), ..Default::default() };
+            let unit = app::units::create_unit(app, &system, parent_id, &input).await.map_err(app_error)?;
+            say!("created {} ({}) {}", unit.name, unit.kind, unit.id);
+        }
         AdminCommand::CreateUser(c) => {
             let authority = store::units::find_by_code_or_name(&app.db, c.authority.trim())
                 .await?
@@ -231,9 +262,9 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
             };
             let creds = app::users::create_user(app, &system, &input, password.as_deref()).await.map_err(app_error)?;
             if password.is_some() {
-                println!("created {}", creds.username);
+                say!("created {}", creds.username);
             } else {
-                println!("created {}; one-time password (shown once): {}", creds.username, creds.one_time_password);
+                say!("created {}; one-time password (shown once): {}", creds.username, creds.one_time_password);
             }
         }
         AdminCommand::ResetPassword { username, password_stdin } => {
@@ -247,9 +278,9 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
                 app::users::reset_password(app, &system, user.id).await.map_err(app_error)?
             };
             if password_stdin {
-                println!("password set for {}", creds.username);
+                say!("password set for {}", creds.username);
             } else {
-                println!("one-time password for {} (shown once): {}", creds.username, creds.one_time_password);
+                say!("one-time password for {} (shown once): {}", creds.username, creds.one_time_password);
             }
         }
     }

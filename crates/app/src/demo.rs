@@ -95,7 +95,15 @@ fn input(u: &DemoUnit) -> UnitInput {
 pub async fn load(app: &App) -> Result<Outcome> {
     let mut tx = app.db.begin().await?;
     if store::units::find_by_code(&mut tx, "500118", None).await?.is_some() {
-        return Ok(Outcome::AlreadyPresent);
+        // Only a database the demo itself filled counts as "already there".
+        return if store::users::username_taken(&mut tx, LOGINS[0].username).await? {
+            Ok(Outcome::AlreadyPresent)
+        } else {
+            Err(Error::Conflict {
+                code: "not_a_demo_database",
+                message: "数据库里已有代码为500118的区县，但不是演示数据；演示只能载入空库或演示库（换一个 ANJIAN_DATA_DIR）".into(),
+            })
+        };
     }
     let now = store::now();
     let add = async |tx: &mut store::Tx, u: &DemoUnit, parent: Option<&store::units::UnitRow>| -> Result<store::units::UnitRow> {

@@ -142,21 +142,29 @@ pub async fn create_unit(app: &App, actor: &Actor, parent_id: Option<Uuid>, inpu
         return Err(Error::Forbidden);
     }
     let fields = input.parse().map_err(Error::Invalid)?;
-    let parent_id = parent_id.unwrap_or(actor.authority_id);
-    let parent = store::units::get(&app.db, parent_id).await?;
-    let parent = match parent {
-        Some(p) if actor.sees(&p.path) => p,
-        _ => return Err(Error::invalid("parent_id", "invalid", "上级单位不存在或不在您的管辖范围内")),
+    // A district is a root: only the installation itself (the command line) creates one.
+    let parent = if fields.kind == UnitKind::District {
+        if actor.user_id.is_some() {
+            return Err(Error::Forbidden);
+        }
+        None
+    } else {
+        let parent = store::units::get(&app.db, parent_id.unwrap_or(actor.authority_id)).await?;
+        match parent {
+            Some(p) if actor.sees(&p.path) && p.active => Some(p),
+            Some(p) if actor.sees(&p.path) => return Err(Error::invalid("parent_id", "inactive", "上级单位已停用")),
+            _ => return Err(Error::invalid("parent_id", "invalid", "上级单位不存在或不在您的管辖范围内")),
+        }
     };
-    if !parent.active {
-        return Err(Error::invalid("parent_id", "inactive", "上级单位已停用"));
-    }
     let now = store::now();
-    let row = row_from(&fields, Uuid::now_v7(), Some(&parent), now);
+    let row = row_from(&fields, Uuid::now_v7(), parent.as_ref(), now);
     let mut tx = app.db.begin().await?;
-    check_placement(&mut tx, &fields, Some(&parent), None).await.map_err(Error::Invalid)?;
+    check_placement(&mut tx, &fields, parent.as_ref(), None).await.map_err(Error::Invalid)?;
     store::units::insert(&mut tx, &row).await?;
-    record(&mut tx, actor, "unit.create", "unit", Some(row.id), json!({ "name": row.name, "kind": row.kind, "parent": parent.name })).await?;
+    let scoped = Actor { scope: row.path.clone(), ..actor.clone() };
+    let actor = if actor.sees(&row.path) { actor } else { &scoped };
+    let parent_name = parent.as_ref().map(|p| p.name.clone());
+    record(&mut tx, actor, "unit.create", "unit", Some(row.id), json!({ "name": row.name, "kind": row.kind, "parent": parent_name })).await?;
     tx.commit().await?;
     Ok(row)
 }
