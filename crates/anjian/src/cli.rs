@@ -201,7 +201,11 @@ async fn open(config: Config) -> Result<App> {
 
 async fn demo(app: &App) -> Result<()> {
     let outcome = app::demo::load(app).await.map_err(|e| anyhow!("cannot load the demo town: {e}"))?;
-    let url = if app.config.public_url.is_empty() { format!("http://{}", app.config.listen) } else { app.config.public_url.clone() };
+    let url = if app.config.public_url.is_empty() {
+        format!("http://{}", app.config.listen)
+    } else {
+        app.config.public_url.clone()
+    };
     match outcome {
         app::demo::Outcome::Created => say!("已载入演示数据：重庆市永川区 → 青峰镇（含青峰场社区和五个村）"),
         app::demo::Outcome::AlreadyPresent => say!("演示数据已存在，未做改动。"),
@@ -226,7 +230,9 @@ fn read_password() -> Result<String> {
 
 fn app_error(e: app::Error) -> anyhow::Error {
     match e {
-        app::Error::Invalid(fields) => anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")),
+        app::Error::Invalid(fields) => {
+            anyhow!(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+        }
         other => anyhow!("{}", other.message_zh()),
     }
 }
@@ -236,11 +242,17 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
     match cmd {
         AdminCommand::CreateUnit { kind, name, code, parent } => {
             let parent_id = match &parent {
-                Some(p) => Some(store::units::find_by_code_or_name(&app.db, p.trim()).await?.ok_or_else(|| anyhow!("no unit \"{p}\""))?.id),
+                Some(p) => Some(
+                    store::units::find_by_code_or_name(&app.db, p.trim())
+                        .await?
+                        .ok_or_else(|| anyhow!("no unit \"{p}\""))?
+                        .id
+                        .to_string(),
+                ),
                 None => None,
             };
             let input = domain::units::UnitInput { name, kind, code: code.unwrap_or_default(), ..Default::default() };
-            let unit = app::units::create_unit(app, &system, parent_id, &input).await.map_err(app_error)?;
+            let unit = app::units::create_unit(app, &system, parent_id.as_deref(), &input).await.map_err(app_error)?;
             say!("created {} ({}) {}", unit.name, unit.kind, unit.id);
         }
         AdminCommand::CreateUser(c) => {
@@ -248,7 +260,13 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
                 .await?
                 .ok_or_else(|| anyhow!("no town or district \"{}\" (give its code or exact name)", c.authority))?;
             let unit_id = match &c.unit {
-                Some(u) => Some(store::units::find_by_code_or_name(&app.db, u.trim()).await?.ok_or_else(|| anyhow!("no unit \"{u}\""))?.id),
+                Some(u) => Some(
+                    store::units::find_by_code_or_name(&app.db, u.trim())
+                        .await?
+                        .ok_or_else(|| anyhow!("no unit \"{u}\""))?
+                        .id
+                        .to_string(),
+                ),
                 None => None,
             };
             let password = if c.password_stdin { Some(read_password()?) } else { None };
@@ -256,7 +274,7 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
                 username: c.username,
                 display_name: c.display_name,
                 role: c.role,
-                authority_id: Some(authority.id),
+                authority_id: Some(authority.id.to_string()),
                 unit_id,
                 phone: None,
             };

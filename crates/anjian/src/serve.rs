@@ -11,7 +11,8 @@ use app::App;
 pub async fn serve(app: App) -> Result<()> {
     let listen = app.config.listen.clone();
     let grace = Duration::from_secs(app.config.shutdown_grace_seconds);
-    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let state = web::AppState::new(app.clone());
     let ready = state.ready.clone();
     let router = web::router(state);

@@ -36,12 +36,18 @@ fn free_port() -> u16 {
 /// require one).
 async fn browser(width: u32) -> Option<(Driver, Client)> {
     let (Some(driver), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
-        assert!(std::env::var("ANJIAN_REQUIRE_BROWSER").is_err(), "ANJIAN_REQUIRE_BROWSER is set but chromium or chromedriver is missing");
-        eprintln!("skipping the browser test: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+        assert!(
+            std::env::var("ANJIAN_REQUIRE_BROWSER").is_err(),
+            "ANJIAN_REQUIRE_BROWSER is set but chromium or chromedriver is missing"
+        );
+        eprintln!(
+            "skipping the browser test: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        );
         return None;
     };
     let port = free_port();
-    let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let child =
+        Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let guard = Driver(child);
     let url = format!("http://127.0.0.1:{port}");
     let caps = json!({
@@ -132,7 +138,7 @@ async fn every_demo_login_works_and_an_organiser_adds_a_unit_on_a_phone() {
     phone.send_keys("13800138000").await.unwrap();
     c.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !c.current_url().await.unwrap().path().strip_prefix("/units/").is_some_and(|id| id.len() == 36) {
+    while c.current_url().await.unwrap().path().strip_prefix("/units/").is_none_or(|id| id.len() != 36) {
         assert!(Instant::now() < deadline, "the unit was not saved");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

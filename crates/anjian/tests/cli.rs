@@ -61,7 +61,11 @@ async fn the_demo_loads_once_and_the_audit_trail_verifies_until_a_row_is_edited_
     // Someone with access to the database file drops the guard and edits row 4.
     let url = db.url.clone();
     let tamper = [
-        if db.is_postgres() { "ALTER TABLE audit_event DISABLE TRIGGER USER" } else { "DROP TRIGGER audit_event_no_update" },
+        if db.is_postgres() {
+            "ALTER TABLE audit_event DISABLE TRIGGER USER"
+        } else {
+            "DROP TRIGGER audit_event_no_update"
+        },
         "UPDATE audit_event SET actor_name = 'someone else' WHERE seq = 4",
     ];
     if db.is_postgres() {
@@ -86,15 +90,63 @@ async fn the_demo_loads_once_and_the_audit_trail_verifies_until_a_row_is_edited_
 async fn an_operator_registers_a_town_and_its_first_administrator() {
     let db = TestDb::new().await;
     let run = |args: &[&str]| anjian(&db, args, &[]);
-    assert!(run(&["admin", "create-unit", "--kind", "district", "--name", "重庆市永川区", "--code", "500118"]).status.success());
-    let town = run(&["admin", "create-unit", "--kind", "town", "--name", "青峰镇", "--code", "500118100", "--parent", "500118"]);
+    assert!(
+        run(&["admin", "create-unit", "--kind", "district", "--name", "重庆市永川区", "--code", "500118"])
+            .status
+            .success()
+    );
+    let town = run(&[
+        "admin",
+        "create-unit",
+        "--kind",
+        "town",
+        "--name",
+        "青峰镇",
+        "--code",
+        "500118100",
+        "--parent",
+        "500118",
+    ]);
     assert!(town.status.success(), "{}", stderr(&town));
-    let again = run(&["admin", "create-unit", "--kind", "town", "--name", "青峰镇", "--code", "500118100", "--parent", "500118"]);
+    let again = run(&[
+        "admin",
+        "create-unit",
+        "--kind",
+        "town",
+        "--name",
+        "青峰镇",
+        "--code",
+        "500118100",
+        "--parent",
+        "500118",
+    ]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("代码已被“青峰镇”使用"), "{}", stderr(&again));
-    let user = run(&["admin", "create-user", "--username", "qf.admin", "--display-name", "张三", "--role", "admin", "--authority", "青峰镇"]);
+    let user = run(&[
+        "admin",
+        "create-user",
+        "--username",
+        "qf.admin",
+        "--display-name",
+        "张三",
+        "--role",
+        "admin",
+        "--authority",
+        "青峰镇",
+    ]);
     assert!(user.status.success(), "{}", stderr(&user));
     assert!(stdout(&user).contains("one-time password"));
-    let nowhere = run(&["admin", "create-user", "--username", "x.y", "--display-name", "李四", "--role", "admin", "--authority", "火星镇"]);
+    let nowhere = run(&[
+        "admin",
+        "create-user",
+        "--username",
+        "x.y",
+        "--display-name",
+        "李四",
+        "--role",
+        "admin",
+        "--authority",
+        "火星镇",
+    ]);
     assert_eq!(nowhere.status.code(), Some(1));
 }

@@ -20,7 +20,12 @@ pub struct ListEvents {
     pub page: Option<i64>,
 }
 
-fn parse_date(app: &App, field: &'static str, s: Option<&str>, add_days: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn parse_date(
+    app: &App,
+    field: &'static str,
+    s: Option<&str>,
+    add_days: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, "invalid", "日期格式应为 2026-11-29"))?;
@@ -36,7 +41,10 @@ pub async fn list_events(app: &App, actor: &Actor, req: &ListEvents) -> Result<P
     }
     let clean = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let action = clean(&req.action);
-    if action.as_deref().is_some_and(|a| a.len() > 64 || !a.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')) {
+    if action
+        .as_deref()
+        .is_some_and(|a| a.len() > 64 || !a.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'))
+    {
         return Err(Error::invalid("action", "invalid", "操作类型只含小写字母、点和下划线"));
     }
     let page = req.page.unwrap_or(1).clamp(1, 1_000_000);

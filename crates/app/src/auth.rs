@@ -98,7 +98,10 @@ pub(crate) async fn hash_password(app: &App, password: &str) -> Result<String> {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(argon2(memory)?.hash_password(password.as_bytes(), &salt).map_err(|e| Error::Internal(e.to_string()))?.to_string())
+        Ok(argon2(memory)?
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .to_string())
     })
     .await
     .map_err(|e| Error::Internal(e.to_string()))?

@@ -86,7 +86,10 @@ impl Config {
         }
         let url = self.database_url();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(format!("database_url: \"{}\" must start with postgres:// (or be empty for SQLite)", store::redact_url(&url)));
+            return Err(format!(
+                "database_url: \"{}\" must start with postgres:// (or be empty for SQLite)",
+                store::redact_url(&url)
+            ));
         }
         if !(-14..=14).contains(&self.utc_offset_hours) {
             return Err("utc_offset_hours must be between -14 and 14".into());

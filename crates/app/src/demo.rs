@@ -39,14 +39,20 @@ const QINGFENG: [DemoUnit; 6] = [
 
 /// Invented departments, schools and enterprises, named as samples.
 const SAMPLES: [DemoUnit; 11] = [
-    DemoUnit { contact: ("邓示例", "023-49626010"), ..unit("青峰镇应急办（示例）", UnitKind::Department, true) },
+    DemoUnit {
+        contact: ("邓示例", "023-49626010"), ..unit("青峰镇应急办（示例）", UnitKind::Department, true)
+    },
     unit("青峰镇安监站（示例）", UnitKind::Department, true),
     unit("青峰派出所（示例）", UnitKind::Department, true),
     unit("青峰市场监督管理所（示例）", UnitKind::Department, true),
     unit("青峰镇城建办（示例）", UnitKind::Department, true),
     unit("青峰镇中心学校（示例）", UnitKind::School, true),
     unit("青峰镇卫生院（示例）", UnitKind::Institution, true),
-    DemoUnit { industry: "工贸", contact: ("王示例", "13800138001"), ..unit("青峰示例建材有限公司", UnitKind::Enterprise, true) },
+    DemoUnit {
+        industry: "工贸",
+        contact: ("王示例", "13800138001"),
+        ..unit("青峰示例建材有限公司", UnitKind::Enterprise, true)
+    },
     DemoUnit { industry: "危险化学品", ..unit("青峰示例加油站", UnitKind::Enterprise, true) },
     DemoUnit { industry: "城镇燃气", ..unit("青峰示例燃气供应站", UnitKind::Enterprise, true) },
     DemoUnit { industry: "建筑施工", ..unit("青峰示例建筑工程有限公司", UnitKind::Enterprise, true) },
@@ -63,12 +69,25 @@ pub struct DemoLogin {
 
 pub const LOGINS: [DemoLogin; 7] = [
     DemoLogin { username: "qf.admin", display_name: "青峰管理员", role: Role::Admin, belongs_to: "青峰镇" },
-    DemoLogin { username: "qf.organiser", display_name: "青峰组织员", role: Role::Organiser, belongs_to: "青峰镇" },
-    DemoLogin { username: "qf.reviewer", display_name: "青峰审核员", role: Role::Reviewer, belongs_to: "青峰镇" },
-    DemoLogin { username: "qf.liaison", display_name: "胡豆坪村联络员", role: Role::Liaison, belongs_to: "胡豆坪村" },
-    DemoLogin { username: "qf.custodian", display_name: "青峰保管员", role: Role::Custodian, belongs_to: "青峰镇" },
+    DemoLogin {
+        username: "qf.organiser", display_name: "青峰组织员", role: Role::Organiser, belongs_to: "青峰镇"
+    },
+    DemoLogin {
+        username: "qf.reviewer", display_name: "青峰审核员", role: Role::Reviewer, belongs_to: "青峰镇"
+    },
+    DemoLogin {
+        username: "qf.liaison", display_name: "胡豆坪村联络员", role: Role::Liaison, belongs_to: "胡豆坪村"
+    },
+    DemoLogin {
+        username: "qf.custodian", display_name: "青峰保管员", role: Role::Custodian, belongs_to: "青峰镇"
+    },
     DemoLogin { username: "qf.auditor", display_name: "青峰审计员", role: Role::Auditor, belongs_to: "青峰镇" },
-    DemoLogin { username: "yc.supervisor", display_name: "永川区督导员", role: Role::Reviewer, belongs_to: "重庆市永川区" },
+    DemoLogin {
+        username: "yc.supervisor",
+        display_name: "永川区督导员",
+        role: Role::Reviewer,
+        belongs_to: "重庆市永川区",
+    },
 ];
 
 /// Whether `load` created the town or found it there.
@@ -101,19 +120,26 @@ pub async fn load(app: &App) -> Result<Outcome> {
         } else {
             Err(Error::Conflict {
                 code: "not_a_demo_database",
-                message: "数据库里已有代码为500118的区县，但不是演示数据；演示只能载入空库或演示库（换一个 ANJIAN_DATA_DIR）".into(),
+                message:
+                    "数据库里已有代码为500118的区县，但不是演示数据；演示只能载入空库或演示库（换一个 ANJIAN_DATA_DIR）"
+                        .into(),
             })
         };
     }
     let now = store::now();
-    let add = async |tx: &mut store::Tx, u: &DemoUnit, parent: Option<&store::units::UnitRow>| -> Result<store::units::UnitRow> {
+    let add = async |tx: &mut store::Tx,
+                     u: &DemoUnit,
+                     parent: Option<&store::units::UnitRow>|
+           -> Result<store::units::UnitRow> {
         let fields = input(u).parse().map_err(Error::Invalid)?;
         let row = crate::units::row_from(&fields, Uuid::now_v7(), parent, now);
         store::units::insert(tx, &row).await?;
         Ok(row)
     };
-    let district = add(&mut tx, &DemoUnit { code: "500118", ..unit("重庆市永川区", UnitKind::District, false) }, None).await?;
-    let town = add(&mut tx, &DemoUnit { code: "500118100", ..unit("青峰镇", UnitKind::Town, false) }, Some(&district)).await?;
+    let district =
+        add(&mut tx, &DemoUnit { code: "500118", ..unit("重庆市永川区", UnitKind::District, false) }, None).await?;
+    let town =
+        add(&mut tx, &DemoUnit { code: "500118100", ..unit("青峰镇", UnitKind::Town, false) }, Some(&district)).await?;
     let laisu = add(&mut tx, &unit("来苏镇", UnitKind::Town, false), Some(&district)).await?;
     let mut village = None;
     for u in QINGFENG.iter().chain(SAMPLES.iter()) {
@@ -125,7 +151,15 @@ pub async fn load(app: &App) -> Result<Outcome> {
     add(&mut tx, &unit("来苏镇应急办（示例）", UnitKind::Department, true), Some(&laisu)).await?;
     let village = village.ok_or_else(|| Error::Internal("demo village missing".into()))?;
     let system = Actor::system(district.id, district.path.clone());
-    record(&mut tx, &system, "demo.load", "unit", Some(district.id), json!({ "district": district.name, "towns": [town.name, laisu.name] })).await?;
+    record(
+        &mut tx,
+        &system,
+        "demo.load",
+        "unit",
+        Some(district.id),
+        json!({ "district": district.name, "towns": [town.name, laisu.name] }),
+    )
+    .await?;
     let hash = hash_password(app, DEMO_PASSWORD).await?;
     for login in &LOGINS {
         let (authority, unit_id) = match login.belongs_to {
@@ -149,7 +183,15 @@ pub async fn load(app: &App) -> Result<Outcome> {
         };
         store::users::insert(&mut tx, &user).await?;
         let scoped = Actor { scope: authority.path.clone(), ..system.clone() };
-        record(&mut tx, &scoped, "user.create", "user", Some(user.id), json!({ "username": user.username, "role": user.role, "authority": authority.name, "demo": true })).await?;
+        record(
+            &mut tx,
+            &scoped,
+            "user.create",
+            "user",
+            Some(user.id),
+            json!({ "username": user.username, "role": user.role, "authority": authority.name, "demo": true }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Outcome::Created)

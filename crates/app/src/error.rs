@@ -75,7 +75,13 @@ impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
             store::Error::NotFound => Error::NotFound,
-            store::Error::Conflict(c) => Error::Conflict { code: "conflict", message: { tracing::debug!(constraint = %c, "unique violation"); "与已有记录冲突，请检查后重试".into() } },
+            store::Error::Conflict(c) => Error::Conflict {
+                code: "conflict",
+                message: {
+                    tracing::debug!(constraint = %c, "unique violation");
+                    "与已有记录冲突，请检查后重试".into()
+                },
+            },
             store::Error::Unavailable(m) => Error::Unavailable(m),
             other => Error::Internal(other.to_string()),
         }

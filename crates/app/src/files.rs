@@ -22,7 +22,9 @@ pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| {
+            !c.is_control() && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
         .filter(|c| !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
@@ -47,7 +49,15 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
     };
     let mut tx = app.db.begin().await?;
     store::files::insert(&mut tx, &row).await?;
-    record(&mut tx, actor, "file.upload", "file", Some(row.id), json!({ "name": row.original_name, "size": row.size, "type": row.content_type, "sha256": row.sha256 })).await?;
+    record(
+        &mut tx,
+        actor,
+        "file.upload",
+        "file",
+        Some(row.id),
+        json!({ "name": row.original_name, "size": row.size, "type": row.content_type, "sha256": row.sha256 }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }

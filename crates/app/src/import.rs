@@ -61,7 +61,8 @@ const HEADERS: [(&str, &[&str]); 7] = [
 pub fn read_table(bytes: &[u8], content_type: &str) -> Result<Vec<Vec<String>>> {
     let bad = |m: &str| Error::invalid("file", "unreadable", m.to_owned());
     if content_type == store::files::kinds::XLSX {
-        let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| bad("无法读取该 Excel 文件，请确认是 .xlsx 格式"))?;
+        let mut book =
+            calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| bad("无法读取该 Excel 文件，请确认是 .xlsx 格式"))?;
         let range = book
             .worksheet_range_at(0)
             .ok_or_else(|| bad("该 Excel 文件没有工作表"))?
@@ -162,14 +163,14 @@ async fn read_blob(app: &App, file: &FileRow) -> Result<Vec<u8>> {
 pub async fn import_units(
     app: &App,
     actor: &Actor,
-    authority_id: Option<Uuid>,
+    authority_id: Option<&str>,
     file: &FileRow,
     dry_run: bool,
 ) -> Result<ImportReport> {
     if !actor.role.edits_unit_register() {
         return Err(Error::Forbidden);
     }
-    let town_id = authority_id.unwrap_or(actor.authority_id);
+    let town_id = crate::units::parse_optional_id("authority_id", authority_id)?.unwrap_or(actor.authority_id);
     let town = store::units::get(&app.db, town_id).await?;
     let town = match town {
         Some(t) if actor.sees(&t.path) && t.kind == UnitKind::Town.as_str() => t,
@@ -191,7 +192,8 @@ pub async fn import_units(
     let mut writes: Vec<(Option<UnitRow>, UnitRow)> = Vec::new();
     let now = store::now();
     for (line, input) in &inputs {
-        let mut report = RowReport { line: *line, name: domain::text::clean(&input.name), outcome: String::new(), errors: vec![] };
+        let mut report =
+            RowReport { line: *line, name: domain::text::clean(&input.name), outcome: String::new(), errors: vec![] };
         match input.parse() {
             Err(errs) => report.errors.extend(errs.into_iter().map(|e| e.message)),
             Ok(fields) => {
@@ -214,7 +216,7 @@ pub async fn import_units(
                     .map(|u| (*u).clone());
                 if report.errors.is_empty() {
                     let except = current.as_ref().map(|u| u.id);
-                    if let Err(errs) = check_placement(&mut tx, &fields, Some(&town), except).await {
+                    if let Err(errs) = check_placement(&mut tx, actor, &fields, Some(&town), except).await {
                         report.errors.extend(errs.into_iter().map(|e| e.message));
                     }
                 }
@@ -252,11 +254,27 @@ pub async fn import_units(
             match old {
                 None => {
                     store::units::insert(&mut tx, new).await?;
-                    record(&mut tx, actor, "unit.create", "unit", Some(new.id), json!({ "name": new.name, "kind": new.kind, "parent": town.name, "import": import_id })).await?;
+                    record(
+                        &mut tx,
+                        actor,
+                        "unit.create",
+                        "unit",
+                        Some(new.id),
+                        json!({ "name": new.name, "kind": new.kind, "parent": town.name, "import": import_id }),
+                    )
+                    .await?;
                 }
                 Some(old) => {
                     store::units::update(&mut tx, new).await?;
-                    record(&mut tx, actor, "unit.update", "unit", Some(new.id), json!({ "name": new.name, "changes": changes(old, new), "import": import_id })).await?;
+                    record(
+                        &mut tx,
+                        actor,
+                        "unit.update",
+                        "unit",
+                        Some(new.id),
+                        json!({ "name": new.name, "changes": changes(old, new), "import": import_id }),
+                    )
+                    .await?;
                 }
             }
         }

@@ -71,7 +71,12 @@ pub async fn authorities(app: &App, actor: &Actor) -> Result<Vec<UnitRow>> {
     Ok(store::units::authorities(&app.db, &actor.scope).await?)
 }
 
-pub(crate) fn row_from(fields: &UnitFields, id: Uuid, parent: Option<&UnitRow>, now: chrono::DateTime<chrono::Utc>) -> UnitRow {
+pub(crate) fn row_from(
+    fields: &UnitFields,
+    id: Uuid,
+    parent: Option<&UnitRow>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> UnitRow {
     let seg = store::units::path_segment(id);
     let path = match parent {
         Some(p) => format!("{}{seg}/", p.path),
@@ -103,8 +108,11 @@ pub(crate) fn row_from(fields: &UnitFields, id: Uuid, parent: Option<&UnitRow>, 
 }
 
 /// Checks what needs the database: the parent's kind, a unique code, a unique name in the parent.
+/// `actor` decides what the messages may name: a unit outside the caller's authority is "another
+/// unit", never its name (that would tell one town what another town has).
 pub(crate) async fn check_placement(
     tx: &mut store::Tx,
+    actor: &Actor,
     fields: &UnitFields,
     parent: Option<&UnitRow>,
     except: Option<Uuid>,
@@ -121,7 +129,10 @@ pub(crate) async fn check_placement(
     }
     if let Some(code) = &fields.code {
         match store::units::find_by_code(tx, code, except).await {
-            Ok(Some((_, name))) => errors.push(FieldError::new("code", "taken", format!("代码已被“{name}”使用"))),
+            Ok(Some((_, name, path))) if actor.sees(&path) => {
+                errors.push(FieldError::new("code", "taken", format!("代码已被“{name}”使用")))
+            }
+            Ok(Some(_)) => errors.push(FieldError::new("code", "taken", "代码已被其他单位使用")),
             Ok(None) => {}
             Err(e) => errors.push(FieldError::new("code", "unchecked", format!("无法检查代码：{e}"))),
         }
@@ -136,11 +147,20 @@ pub(crate) async fn check_placement(
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// An optional id typed into a form or a request; a malformed one is a field error.
+pub(crate) fn parse_optional_id(field: &'static str, s: Option<&str>) -> Result<Option<Uuid>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => s.parse().map(Some).map_err(|_| Error::invalid(field, "invalid", "选择无效，请重新选择")),
+        None => Ok(None),
+    }
+}
+
 /// Adds a unit below `parent_id` (the caller's town when omitted).
-pub async fn create_unit(app: &App, actor: &Actor, parent_id: Option<Uuid>, input: &UnitInput) -> Result<UnitRow> {
+pub async fn create_unit(app: &App, actor: &Actor, parent_id: Option<&str>, input: &UnitInput) -> Result<UnitRow> {
     if !actor.role.edits_unit_register() {
         return Err(Error::Forbidden);
     }
+    let parent_id = parse_optional_id("parent_id", parent_id)?;
     let fields = input.parse().map_err(Error::Invalid)?;
     // A district is a root: only the installation itself (the command line) creates one.
     let parent = if fields.kind == UnitKind::District {
@@ -159,12 +179,20 @@ pub async fn create_unit(app: &App, actor: &Actor, parent_id: Option<Uuid>, inpu
     let now = store::now();
     let row = row_from(&fields, Uuid::now_v7(), parent.as_ref(), now);
     let mut tx = app.db.begin().await?;
-    check_placement(&mut tx, &fields, parent.as_ref(), None).await.map_err(Error::Invalid)?;
+    check_placement(&mut tx, actor, &fields, parent.as_ref(), None).await.map_err(Error::Invalid)?;
     store::units::insert(&mut tx, &row).await?;
     let scoped = Actor { scope: row.path.clone(), ..actor.clone() };
     let actor = if actor.sees(&row.path) { actor } else { &scoped };
     let parent_name = parent.as_ref().map(|p| p.name.clone());
-    record(&mut tx, actor, "unit.create", "unit", Some(row.id), json!({ "name": row.name, "kind": row.kind, "parent": parent_name })).await?;
+    record(
+        &mut tx,
+        actor,
+        "unit.create",
+        "unit",
+        Some(row.id),
+        json!({ "name": row.name, "kind": row.kind, "parent": parent_name }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -197,7 +225,8 @@ pub async fn update_unit(app: &App, actor: &Actor, id: Uuid, input: &UnitInput) 
     }
     let fields = input.parse().map_err(Error::Invalid)?;
     let mut tx = app.db.begin().await?;
-    let old = store::units::get_for_update(&mut tx, id).await?.filter(|u| actor.sees(&u.path)).ok_or(Error::NotFound)?;
+    let old =
+        store::units::get_for_update(&mut tx, id).await?.filter(|u| actor.sees(&u.path)).ok_or(Error::NotFound)?;
     let old_kind = UnitKind::parse(&old.kind).ok_or_else(|| Error::Internal(format!("bad kind {}", old.kind)))?;
     if old_kind.is_authority() && fields.kind != old_kind {
         return Err(Error::invalid("kind", "fixed", "镇街和区县的类型不能更改"));
@@ -206,7 +235,7 @@ pub async fn update_unit(app: &App, actor: &Actor, id: Uuid, input: &UnitInput) 
         Some(p) => store::units::get_for_update(&mut tx, p).await?,
         None => None,
     };
-    check_placement(&mut tx, &fields, parent.as_ref(), Some(id)).await.map_err(Error::Invalid)?;
+    check_placement(&mut tx, actor, &fields, parent.as_ref(), Some(id)).await.map_err(Error::Invalid)?;
     let mut new = row_from(&fields, id, parent.as_ref(), store::now());
     new.path.clone_from(&old.path);
     new.active = old.active;

@@ -6,6 +6,7 @@ use store::users::{UserListRow, UserRow};
 use uuid::Uuid;
 
 use crate::auth::{Actor, hash_password, one_time_password, record};
+use crate::units::parse_optional_id;
 use crate::{App, Error, Result};
 
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -13,10 +14,10 @@ pub struct NewUser {
     pub username: String,
     pub display_name: String,
     pub role: String,
-    /// The town or district the account belongs to (the admin's own when empty).
-    pub authority_id: Option<Uuid>,
-    /// The unit a liaison acts for.
-    pub unit_id: Option<Uuid>,
+    /// The town or district the account belongs to (the admin's own when empty), as typed.
+    pub authority_id: Option<String>,
+    /// The unit a liaison acts for, as typed.
+    pub unit_id: Option<String>,
     pub phone: Option<String>,
 }
 
@@ -53,7 +54,8 @@ pub async fn create_user(app: &App, actor: &Actor, input: &NewUser, password: Op
     {
         errors.push(e);
     }
-    let authority_id = input.authority_id.unwrap_or(actor.authority_id);
+    let authority_id = parse_optional_id("authority_id", input.authority_id.as_deref())?.unwrap_or(actor.authority_id);
+    let unit_choice = parse_optional_id("unit_id", input.unit_id.as_deref())?;
     let authority = store::units::get(&app.db, authority_id).await?;
     let authority = match authority {
         Some(a) if actor.sees(&a.path) && UnitKind::parse(&a.kind).is_some_and(UnitKind::is_authority) => Some(a),
@@ -62,7 +64,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: &NewUser, password: Op
             None
         }
     };
-    let unit_id = match (role, input.unit_id, &authority) {
+    let unit_id = match (role, unit_choice, &authority) {
         (Some(Role::Liaison), Some(uid), Some(a)) => match store::units::get(&app.db, uid).await? {
             Some(u) if u.path.starts_with(&a.path) && u.id != a.id && u.active => Some(uid),
             _ => {
@@ -106,7 +108,15 @@ pub async fn create_user(app: &App, actor: &Actor, input: &NewUser, password: Op
     }
     store::users::insert(&mut tx, &row).await?;
     let scoped = Actor { scope: authority.path.clone(), ..actor.clone() };
-    record(&mut tx, &scoped, "user.create", "user", Some(row.id), json!({ "username": username, "role": row.role, "authority": authority.name })).await?;
+    record(
+        &mut tx,
+        &scoped,
+        "user.create",
+        "user",
+        Some(row.id),
+        json!({ "username": username, "role": row.role, "authority": authority.name }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Credentials { user_id: row.id, username, one_time_password: secret.to_owned() })
 }
@@ -140,7 +150,8 @@ pub async fn reset_password(app: &App, actor: &Actor, id: Uuid) -> Result<Creden
 
 /// Sets a password from the command line (the operator chose it; no change is forced).
 pub async fn set_password_cli(app: &App, actor: &Actor, username: &str, password: &str) -> Result<Credentials> {
-    let user = store::users::find_by_username(&app.db, &username.trim().to_lowercase()).await?.ok_or(Error::NotFound)?;
+    let user =
+        store::users::find_by_username(&app.db, &username.trim().to_lowercase()).await?.ok_or(Error::NotFound)?;
     domain::users::check_password(password, &user.username).map_err(|e| Error::Invalid(vec![e]))?;
     let hash = hash_password(app, password).await?;
     let mut tx = app.db.begin().await?;
@@ -148,18 +159,19 @@ pub async fn set_password_cli(app: &App, actor: &Actor, username: &str, password
     store::users::set_password(&mut tx, user.id, &hash, false, store::now()).await?;
     store::sessions::delete_for_user(&mut tx, user.id, None).await?;
     let scoped = Actor { scope, ..actor.clone() };
-    record(&mut tx, &scoped, "user.reset_password", "user", Some(user.id), json!({ "username": user.username })).await?;
+    record(&mut tx, &scoped, "user.reset_password", "user", Some(user.id), json!({ "username": user.username }))
+        .await?;
     tx.commit().await?;
     Ok(Credentials { user_id: user.id, username: user.username, one_time_password: password.to_owned() })
 }
 
 /// Deactivates (ends sessions, refuses login) or reactivates an account; never one's own.
 pub async fn set_user_active(app: &App, actor: &Actor, id: Uuid, active: bool) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let (user, scope) = managed_user(app, &mut tx, actor, id).await?;
     if actor.user_id == Some(id) {
         return Err(Error::Conflict { code: "cannot_deactivate_self", message: "不能停用自己的账号".into() });
     }
-    let mut tx = app.db.begin().await?;
-    let (user, scope) = managed_user(app, &mut tx, actor, id).await?;
     if user.active == active {
         return Ok(());
     }

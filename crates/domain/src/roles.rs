@@ -21,14 +21,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Organiser,
-        Role::Reviewer,
-        Role::Liaison,
-        Role::Custodian,
-        Role::Auditor,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Organiser, Role::Reviewer, Role::Liaison, Role::Custodian, Role::Auditor];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -56,9 +56,7 @@ impl UnitKind {
 
     pub fn parse(s: &str) -> Option<UnitKind> {
         let s = s.trim();
-        UnitKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s || k.label_zh() == s || k.aliases_zh().contains(&s))
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == s || k.label_zh() == s || k.aliases_zh().contains(&s))
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -269,8 +267,7 @@ fn valid_code(c: &str) -> bool {
     if digits && (6..=12).contains(&c.len()) {
         return true;
     }
-    c.len() == 18
-        && c.chars().all(|ch| ch.is_ascii_digit() || (ch.is_ascii_uppercase() && !"IOSVZ".contains(ch)))
+    c.len() == 18 && c.chars().all(|ch| ch.is_ascii_digit() || (ch.is_ascii_uppercase() && !"IOSVZ".contains(ch)))
 }
 
 fn normalise_phone(p: &str) -> String {

@@ -6,8 +6,8 @@ use crate::text::{char_len, clean};
 /// Login names: 3–32 letters, digits, `.`, `_` or `-`, stored lower-case.
 pub fn parse_username(s: &str) -> Result<String, FieldError> {
     let s = s.trim().to_lowercase();
-    let ok = (3..=32).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let ok =
+        (3..=32).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(s)
     } else {
@@ -55,7 +55,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> 
     if lower.contains(&username.to_lowercase()) && !username.is_empty() {
         return Err(FieldError::new("password", "contains_username", "密码不能包含用户名"));
     }
-    if COMMON.contains(&lower.as_str()) || password.chars().all(|c| Some(c) == password.chars().next()) {
+    if COMMON.contains(&lower.as_str()) || password.chars().all(|c| password.starts_with(c)) {
         return Err(FieldError::new("password", "too_common", "密码过于常见，请换一个"));
     }
     Ok(())

@@ -58,7 +58,10 @@ fn format_at(at: DateTime<Utc>) -> String {
 /// Appends one event in `tx`. The head row is bumped first, which serialises appenders on
 /// PostgreSQL (row lock) as `BEGIN IMMEDIATE` already does on SQLite.
 pub async fn append(tx: &mut Tx, e: &NewEvent<'_>, at: DateTime<Utc>) -> Result<i64> {
-    on_tx!(tx, |c| sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1").execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1")
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     let (seq, prev_hash): (i64, String) =
         on_tx!(tx, |c| sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(c).await)?;
     let mut rec = AuditRecord {
@@ -93,7 +96,11 @@ pub async fn append(tx: &mut Tx, e: &NewEvent<'_>, at: DateTime<Utc>) -> Result<
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&rec.hash).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&rec.hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(seq)
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures::stream::BoxStream;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use object_store::local::LocalFileSystem;
 use object_store::{GetOptions, GetRange, ObjectStore};
 use sha2::{Digest, Sha256};
@@ -132,11 +132,8 @@ fn types_for_extension(ext: &str) -> Option<&'static [&'static str]> {
 /// name's extension agrees and that the type is in `allowed`.
 pub fn sniff(head: &[u8], file_name: &str, allowed: &[&str]) -> Result<&'static str, UploadError> {
     use kinds::*;
-    let ext = Path::new(file_name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext =
+        Path::new(file_name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let found: Option<&'static str> = match infer::get(head).map(|t| t.mime_type()) {
         Some("image/jpeg") => Some(JPEG),
         Some("image/png") => Some(PNG),
@@ -170,10 +167,10 @@ pub fn sniff(head: &[u8], file_name: &str, allowed: &[&str]) -> Result<&'static 
             .or_else(|| infer::get(head).map(|t| t.mime_type().to_owned()))
             .unwrap_or_else(|| "未知类型".to_owned())
     };
-    if let (Some(expected), false) = (types_for_extension(&ext), ext.is_empty()) {
-        if !found.is_some_and(|f| expected.contains(&f)) {
-            return Err(UploadError::TypeMismatch { ext, found: label(found) });
-        }
+    if let Some(expected) = types_for_extension(&ext)
+        && !found.is_some_and(|f| expected.contains(&f))
+    {
+        return Err(UploadError::TypeMismatch { ext, found: label(found) });
     }
     match found {
         Some(t) if allowed.contains(&t) => Ok(t),
@@ -272,14 +269,10 @@ impl FileStore {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a sha256"));
         }
         let opts = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
-        let got = self
-            .objects
-            .get_opts(&object_path(sha256).into(), opts)
-            .await
-            .map_err(|e| match e {
-                object_store::Error::NotFound { .. } => io::Error::new(io::ErrorKind::NotFound, e),
-                other => io::Error::other(other),
-            })?;
+        let got = self.objects.get_opts(&object_path(sha256).into(), opts).await.map_err(|e| match e {
+            object_store::Error::NotFound { .. } => io::Error::new(io::ErrorKind::NotFound, e),
+            other => io::Error::other(other),
+        })?;
         Ok(got.into_stream().map(|r| r.map_err(io::Error::other)).boxed())
     }
 
@@ -368,7 +361,8 @@ pub struct FileRow {
 }
 
 pub async fn insert(tx: &mut Tx, f: &FileRow) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO stored_file (id, authority_id, sha256, size, content_type, original_name, uploaded_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
@@ -382,7 +376,8 @@ pub async fn insert(tx: &mut Tx, f: &FileRow) -> Result<()> {
     .bind(f.created_at)
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

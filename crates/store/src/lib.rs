@@ -153,11 +153,10 @@ impl Db {
             Db::Postgres(_) => POSTGRES.iter().map(|m| m.version).max(),
         }
         .unwrap_or(0);
-        let applied: Option<i64> = on_db!(self, |p| sqlx::query_scalar(
-            "SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE"
-        )
-        .fetch_one(p)
-        .await)?;
+        let applied: Option<i64> =
+            on_db!(self, |p| sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(p)
+                .await)?;
         Ok(applied == Some(latest))
     }
 

@@ -52,7 +52,11 @@ pub async fn touch(db: &Db, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
 }
 
 pub async fn delete(tx: &mut Tx, id_hash: &str) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query("DELETE FROM session WHERE id_hash = $1").bind(id_hash).execute(c).await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("DELETE FROM session WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -134,16 +134,13 @@ fn const_format_select(tail: &str) -> String {
 /// The direct children of a unit, inside a write transaction.
 pub async fn children_for_update(tx: &mut Tx, parent: Uuid) -> Result<Vec<UnitRow>> {
     let sql = const_format_select("WHERE parent_id = $1");
-    Ok(on_tx!(tx, |c| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(parent)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(sql.as_str())).bind(parent).fetch_all(c).await)?)
 }
 
-/// The unit (other than `except`) that already uses `code`, if any.
-pub async fn find_by_code(tx: &mut Tx, code: &str, except: Option<Uuid>) -> Result<Option<(Uuid, String)>> {
-    Ok(on_tx!(tx, |c| sqlx::query_as::<_, (Uuid, String)>(
-        "SELECT id, name FROM unit WHERE code = $1 AND ($2 IS NULL OR id <> $2)"
+/// The unit (other than `except`) that already uses `code`, if any: (id, name, path).
+pub async fn find_by_code(tx: &mut Tx, code: &str, except: Option<Uuid>) -> Result<Option<(Uuid, String, String)>> {
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, (Uuid, String, String)>(
+        "SELECT id, name, path FROM unit WHERE code = $1 AND ($2 IS NULL OR id <> $2)"
     )
     .bind(code)
     .bind(except)

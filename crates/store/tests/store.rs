@@ -1,6 +1,8 @@
 //! Store tests: the schema on both backends, and the audit trail's tamper evidence. They run on
 //! SQLite, and on PostgreSQL when `ANJIAN_TEST_POSTGRES_URL` is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use domain::audit::ChainBreak;
 use store::audit::{self, NewEvent};
 use store::{Db, DbOptions};
@@ -81,9 +83,13 @@ async fn the_audit_trail_refuses_update_and_delete() {
 
 #[tokio::test]
 async fn every_kind_of_tampering_is_caught_and_named() {
-    let cases: [(&str, &[&str], fn(ChainBreak) -> bool); 5] = [
+    /// (what the attacker does, the SQL, how the verifier must name it)
+    type Case = (&'static str, &'static [&'static str], fn(ChainBreak) -> bool);
+    let cases: [Case; 5] = [
         ("edit", &["UPDATE audit_event SET summary = '{}' WHERE seq = 3"], |b| b == ChainBreak::Edited { seq: 3 }),
-        ("delete", &["DELETE FROM audit_event WHERE seq = 2"], |b| matches!(b, ChainBreak::Gap { seq: 3, expected: 2 })),
+        ("delete", &["DELETE FROM audit_event WHERE seq = 2"], |b| {
+            matches!(b, ChainBreak::Gap { seq: 3, expected: 2 })
+        }),
         (
             "insert",
             &["INSERT INTO audit_event SELECT seq + 100, at, scope, actor_id, actor_name, action, entity, entity_id, \

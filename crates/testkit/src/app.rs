@@ -83,7 +83,10 @@ impl TestApp {
         if let Some(c) = &client.cookie {
             req.headers_mut().insert(header::COOKIE, c.parse().unwrap_or_else(|e| panic!("{e}")));
         }
-        if !matches!(*req.method(), Method::GET | Method::HEAD) && !client.csrf.is_empty() && !req.headers().contains_key("x-csrf-token") {
+        if !matches!(*req.method(), Method::GET | Method::HEAD)
+            && !client.csrf.is_empty()
+            && !req.headers().contains_key("x-csrf-token")
+        {
             req.headers_mut().insert("x-csrf-token", client.csrf.parse().unwrap_or_else(|e| panic!("{e}")));
         }
         let res = self.router.clone().oneshot(req).await.unwrap_or_else(|e| panic!("{e}"));
@@ -125,11 +128,20 @@ impl TestApp {
     }
 
     /// Posts one file as multipart field `file`, with extra text fields.
-    pub async fn upload(&self, client: &Client, uri: &str, name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> TestResponse {
+    pub async fn upload(
+        &self,
+        client: &Client,
+        uri: &str,
+        name: &str,
+        bytes: &[u8],
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
         let boundary = "anjian-test-boundary-7d3f";
         let mut body = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
@@ -146,7 +158,12 @@ impl TestApp {
     /// Signs in through the API; panics if that fails.
     pub async fn login(&self, username: &str, password: &str) -> Client {
         let res = self
-            .json(&Client::default(), Method::POST, "/api/v1/session", serde_json::json!({ "username": username, "password": password }))
+            .json(
+                &Client::default(),
+                Method::POST,
+                "/api/v1/session",
+                serde_json::json!({ "username": username, "password": password }),
+            )
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "login {username}: {}", res.text());
         let cookie = res.header("set-cookie").and_then(|c| c.split(';').next().map(str::to_owned));

@@ -2,6 +2,9 @@
 //! `ANJIAN_TEST_POSTGRES_URL` is set — dropped again when the test ends; and `TestApp`, the whole
 //! router driven in-process with the demo town loaded.
 
+// Test support fails loudly: a panic here is a failed test with its reason.
+#![allow(clippy::panic, reason = "test support: a panic is a failed test")]
+
 mod app;
 
 pub use app::{Client, TestApp, TestResponse};

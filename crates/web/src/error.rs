@@ -26,16 +26,12 @@ pub fn request_id() -> String {
 pub async fn request_id_middleware(req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut res = REQUEST_ID
-        .scope(id.clone(), tracing::Instrument::instrument(next.run(req), span))
-        .await;
+    let mut res = REQUEST_ID.scope(id.clone(), tracing::Instrument::instrument(next.run(req), span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
     res
 }
-
-
 
 pub fn status_of(e: &Error) -> StatusCode {
     use store::files::UploadError as U;

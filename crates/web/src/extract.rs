@@ -27,12 +27,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(r) => Err(match r {
-                JsonRejection::MissingJsonContentType(_) => {
-                    api_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_required", "请求体须为 JSON（Content-Type: application/json）", r.body_text())
-                }
-                JsonRejection::JsonDataError(_) => {
-                    api_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "JSON 字段缺失或类型不对", r.body_text())
-                }
+                JsonRejection::MissingJsonContentType(_) => api_error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "json_required",
+                    "请求体须为 JSON（Content-Type: application/json）",
+                    r.body_text(),
+                ),
+                JsonRejection::JsonDataError(_) => api_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "JSON 字段缺失或类型不对",
+                    r.body_text(),
+                ),
                 JsonRejection::BytesRejection(_) => {
                     api_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大", r.body_text())
                 }
@@ -49,10 +55,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|r: QueryRejection| api_error(StatusCode::BAD_REQUEST, "invalid_query", "查询参数无效", r.body_text()))
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| ApiQuery(q.0)).map_err(
+            |r: QueryRejection| api_error(StatusCode::BAD_REQUEST, "invalid_query", "查询参数无效", r.body_text()),
+        )
     }
 }
 
@@ -64,10 +69,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_request_parts(parts, state).await.unwrap_or_default();
-        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| PageQuery(q.0)).map_err(|r: QueryRejection| {
-            tracing::debug!(detail = %r.body_text(), "query refused");
-            error_page(StatusCode::BAD_REQUEST, lang, lang.t("error-bad-query"))
-        })
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| PageQuery(q.0)).map_err(
+            |r: QueryRejection| {
+                tracing::debug!(detail = %r.body_text(), "query refused");
+                error_page(StatusCode::BAD_REQUEST, lang, lang.t("error-bad-query"))
+            },
+        )
     }
 }
 

@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use app::auth::Actor;
 use app::Error;
+use app::auth::Actor;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -79,7 +79,8 @@ fn cross_site(headers: &HeaderMap) -> bool {
 
 fn refuse(path: &str, lang: Lang) -> Response {
     if path.starts_with("/api/") {
-        let body = serde_json::json!({ "error": { "code": "csrf_failed", "message": "请求来源校验失败，请刷新页面后重试" } });
+        let body =
+            serde_json::json!({ "error": { "code": "csrf_failed", "message": "请求来源校验失败，请刷新页面后重试" } });
         (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
     } else {
         error_page(StatusCode::FORBIDDEN, lang, lang.t("error-csrf"))
@@ -114,7 +115,10 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     };
     let mut body = body;
     let login = path == "/login" || path == "/api/v1/session";
-    if unsafe_method && !login && let Some(actor) = &actor {
+    if unsafe_method
+        && !login
+        && let Some(actor) = &actor
+    {
         let expected = actor.csrf_token();
         let header_token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
         let query_token = parts.uri.query().and_then(|q| {
@@ -162,7 +166,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let Some(actor) = caller(parts) else {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            let target =
+                format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return Err(Redirect::to(&target).into_response());
         };
         let path = parts.uri.path();

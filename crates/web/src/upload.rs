@@ -19,7 +19,13 @@ pub struct Received {
 }
 
 /// Reads a multipart form: text fields (each at most 4 KiB) and one file, streamed into the store.
-pub async fn receive(app: &App, actor: &Actor, mut form: Multipart, limit: u64, allowed: &[&str]) -> Result<Received, Error> {
+pub async fn receive(
+    app: &App,
+    actor: &Actor,
+    mut form: Multipart,
+    limit: u64,
+    allowed: &[&str],
+) -> Result<Received, Error> {
     let bad = |m: String| Error::invalid("file", "bad_form", m);
     let mut out = Received { file: None, fields: HashMap::new() };
     loop {
@@ -79,7 +85,8 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Ra
 
 /// `attachment; filename="…"; filename*=UTF-8''…` (the ASCII name for old clients).
 fn disposition(name: &str, inline: bool) -> HeaderValue {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
     let kind = if inline { "inline" } else { "attachment" };
     HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
@@ -101,11 +108,18 @@ pub async fn download(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -
             return Ok(res);
         }
     };
-    let stream = app.files.read(&file.sha256, range.clone()).await.map_err(|e| Error::Internal(format!("blob {}: {e}", file.sha256)))?;
+    let stream = app
+        .files
+        .read(&file.sha256, range.clone())
+        .await
+        .map_err(|e| Error::Internal(format!("blob {}: {e}", file.sha256)))?;
     let inline = file.content_type.starts_with("image/") || file.content_type.starts_with("video/");
     let mut res = Response::new(Body::from_stream(stream));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     h.insert(header::CONTENT_DISPOSITION, disposition(&file.original_name, inline));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));

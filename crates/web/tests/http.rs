@@ -26,7 +26,13 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn signing_in_by_the_login_form_sets_a_session_and_signing_out_revokes_it() {
     let app = TestApp::new().await;
-    let res = app.post_form(&ANON, "/login", &[("username", "qf.admin"), ("password", app::demo::DEMO_PASSWORD), ("next", "/units")]).await;
+    let res = app
+        .post_form(
+            &ANON,
+            "/login",
+            &[("username", "qf.admin"), ("password", app::demo::DEMO_PASSWORD), ("next", "/units")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location().as_deref(), Some("/units"));
     let cookie = res.header("set-cookie").unwrap();
@@ -57,7 +63,8 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong_and_gue
     for _ in 0..4 {
         app.post_form(&ANON, "/login", &[("username", "qf.admin"), ("password", "wrong password")]).await;
     }
-    let locked = app.post_form(&ANON, "/login", &[("username", "qf.admin"), ("password", app::demo::DEMO_PASSWORD)]).await;
+    let locked =
+        app.post_form(&ANON, "/login", &[("username", "qf.admin"), ("password", app::demo::DEMO_PASSWORD)]).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.header("retry-after").is_some());
     let api = app.json(&ANON, Method::POST, "/api/v1/session", json!({"username": "qf.admin", "password": "x"})).await;
@@ -93,7 +100,17 @@ async fn a_unit_form_with_mistakes_comes_back_with_what_was_typed_and_a_message_
     let app = TestApp::new().await;
     let admin = app.login_demo("qf.organiser").await;
     let res = app
-        .post_form(&admin, "/units", &[("name", "胡豆坪村"), ("kind", "village"), ("code", "12ab"), ("contact_name", "张三"), ("contact_phone", "12345")])
+        .post_form(
+            &admin,
+            "/units",
+            &[
+                ("name", "胡豆坪村"),
+                ("kind", "village"),
+                ("code", "12ab"),
+                ("contact_name", "张三"),
+                ("contact_phone", "12345"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text();
@@ -109,11 +126,23 @@ async fn organisers_create_edit_deactivate_and_reactivate_units_and_each_step_is
     let app = TestApp::new().await;
     let org = app.login_demo("qf.organiser").await;
     let res = app
-        .json(&org, Method::POST, "/api/v1/units", json!({"name": "青峰示例砖厂", "kind": "enterprise", "industry": "工贸", "contact_phone": "13800138000"}))
+        .json(
+            &org,
+            Method::POST,
+            "/api/v1/units",
+            json!({"name": "青峰示例砖厂", "kind": "enterprise", "industry": "工贸", "contact_phone": "13800138000"}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     let id = res.json()["id"].as_str().unwrap().to_owned();
-    let res = app.json(&org, Method::PUT, &format!("/api/v1/units/{id}"), json!({"name": "青峰示例砖瓦厂", "kind": "enterprise", "industry": "工贸"})).await;
+    let res = app
+        .json(
+            &org,
+            Method::PUT,
+            &format!("/api/v1/units/{id}"),
+            json!({"name": "青峰示例砖瓦厂", "kind": "enterprise", "industry": "工贸"}),
+        )
+        .await;
     assert_eq!(res.json()["name"], "青峰示例砖瓦厂");
     let res = app.json(&org, Method::POST, &format!("/api/v1/units/{id}/deactivate"), json!({})).await;
     assert_eq!(res.json()["active"], false);
@@ -123,7 +152,8 @@ async fn organisers_create_edit_deactivate_and_reactivate_units_and_each_step_is
     assert_eq!(res.json()["active"], true);
     let auditor = app.login_demo("qf.auditor").await;
     let trail = app.get(&auditor, &format!("/api/v1/audit-events?entity_id={id}")).await;
-    let actions: Vec<String> = trail.json()["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    let actions: Vec<String> =
+        trail.json()["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
     assert_eq!(actions, ["unit.reactivate", "unit.deactivate", "unit.update", "unit.create"]);
     assert!(app::audit::verify(&app.app).await.unwrap().is_ok(), "the chain still verifies");
 }
@@ -173,7 +203,9 @@ async fn one_town_never_sees_another_towns_units_but_the_district_sees_both() {
     let res = app.get(&town, &format!("/api/v1/units/{laisu_unit}")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert!(!res.text().contains("来苏"), "{}", res.text());
-    let edit = app.json(&town, Method::PUT, &format!("/api/v1/units/{laisu_unit}"), json!({"name": "改名", "kind": "department"})).await;
+    let edit = app
+        .json(&town, Method::PUT, &format!("/api/v1/units/{laisu_unit}"), json!({"name": "改名", "kind": "department"}))
+        .await;
     assert_eq!(edit.status, StatusCode::NOT_FOUND);
     let list = app.get(&town, "/api/v1/units?q=%E6%9D%A5%E8%8B%8F").await; // 来苏
     assert_eq!(list.json()["total"], 0);
@@ -215,8 +247,14 @@ async fn a_clean_import_applies_every_row_and_a_second_run_changes_nothing() {
     let r = res.json();
     assert_eq!((r["applied"].as_bool(), r["created"].as_i64(), r["updated"].as_i64()), (Some(true), Some(1), Some(1)));
     let again = app.upload(&admin, "/api/v1/units/imports", "units.csv", csv.as_bytes(), &[]).await.json();
-    assert_eq!((again["created"].as_i64(), again["updated"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(0), Some(2)));
-    let dry = app.upload(&admin, "/api/v1/units/imports", "more.csv", "名称,类型\n试运行村,村\n".as_bytes(), &[("dry_run", "1")]).await.json();
+    assert_eq!(
+        (again["created"].as_i64(), again["updated"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(0), Some(2))
+    );
+    let dry = app
+        .upload(&admin, "/api/v1/units/imports", "more.csv", "名称,类型\n试运行村,村\n".as_bytes(), &[("dry_run", "1")])
+        .await
+        .json();
     assert_eq!((dry["applied"].as_bool(), dry["created"].as_i64()), (Some(false), Some(1)));
     assert_eq!(app.get(&admin, "/api/v1/units?q=%E8%AF%95%E8%BF%90%E8%A1%8C").await.json()["total"], 0);
 }
@@ -254,7 +292,10 @@ async fn uploads_are_refused_when_mislabelled_oversized_or_of_a_forbidden_type_a
     let html = app.upload(&admin, "/api/v1/files", "a.txt", b"<html><script>alert(1)</script>", &[]).await;
     assert_eq!(html.json()["error"]["code"], "file_type_mismatch");
     let html = app.upload(&admin, "/api/v1/files", "page", b"<html><script>alert(1)</script>", &[]).await;
-    assert_eq!((html.status, html.json()["error"]["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("file_type_not_allowed")));
+    assert_eq!(
+        (html.status, html.json()["error"]["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("file_type_not_allowed"))
+    );
     let big = vec![b'a'; (1 << 20) + 10];
     let res = app.upload(&admin, "/api/v1/files", "big.txt", &big, &[]).await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -264,6 +305,22 @@ async fn uploads_are_refused_when_mislabelled_oversized_or_of_a_forbidden_type_a
     assert_eq!(photo.json()["error"]["code"], "file_type_not_allowed", "imports take spreadsheets only");
     let tmp = app.db.dir.path().join("data/tmp");
     assert_eq!(std::fs::read_dir(tmp).unwrap().count(), 0, "no temp file left");
+}
+
+#[tokio::test]
+async fn uploads_larger_than_a_form_stream_through_up_to_the_configured_limit() {
+    let app = TestApp::with_config(|c| c.upload_max_mib = 8).await;
+    app::demo::load(&app.app).await.unwrap();
+    let org = app.login_demo("qf.organiser").await;
+    let video = {
+        let mut v = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+        v.resize(5 << 20, 7);
+        v
+    };
+    let res = app.upload(&org, "/api/v1/files", "巡查.mp4", &video, &[]).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(res.json()["content_type"], "video/mp4");
+    assert_eq!(res.json()["size"], 5 << 20);
 }
 
 #[tokio::test]
@@ -281,12 +338,18 @@ async fn a_stored_file_downloads_with_its_type_name_and_byte_ranges() {
     assert_eq!(whole.body, text.as_bytes());
     assert_eq!(whole.header("x-content-type-options").as_deref(), Some("nosniff"));
     assert!(whole.header("content-disposition").unwrap().starts_with("attachment;"));
-    let req = axum::http::Request::get(format!("/api/v1/files/{id}")).header("range", "bytes=0-8").body(axum::body::Body::empty()).unwrap();
+    let req = axum::http::Request::get(format!("/api/v1/files/{id}"))
+        .header("range", "bytes=0-8")
+        .body(axum::body::Body::empty())
+        .unwrap();
     let part = app.send(&org, req).await;
     assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.body, "青峰镇".as_bytes());
     assert_eq!(part.header("content-range").unwrap(), format!("bytes 0-8/{}", text.len()));
-    let req = axum::http::Request::get(format!("/api/v1/files/{id}")).header("range", "bytes=99999-").body(axum::body::Body::empty()).unwrap();
+    let req = axum::http::Request::get(format!("/api/v1/files/{id}"))
+        .header("range", "bytes=99999-")
+        .body(axum::body::Body::empty())
+        .unwrap();
     assert_eq!(app.send(&org, req).await.status, StatusCode::RANGE_NOT_SATISFIABLE);
     // A liaison may not read staff files; the auditor may not upload.
     let liaison = app.login_demo("qf.liaison").await;
@@ -301,7 +364,12 @@ async fn an_admin_creates_an_account_whose_one_time_password_must_be_changed_fir
     let admin = app.login_demo("qf.admin").await;
     let village = unit_id(&app, &admin, "佛岩寺村").await;
     let res = app
-        .json(&admin, Method::POST, "/api/v1/users", json!({"username": "fys.liaison", "display_name": "佛岩寺村联络员", "role": "liaison", "unit_id": village}))
+        .json(
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            json!({"username": "fys.liaison", "display_name": "佛岩寺村联络员", "role": "liaison", "unit_id": village}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     let otp = res.json()["one_time_password"].as_str().unwrap().to_owned();
@@ -310,15 +378,34 @@ async fn an_admin_creates_an_account_whose_one_time_password_must_be_changed_fir
     assert_eq!(blocked.json()["error"]["code"], "password_change_required");
     let page = app.get(&user, "/").await;
     assert_eq!(page.location().as_deref(), Some("/account/password"));
-    let weak = app.json(&user, Method::PUT, "/api/v1/me/password", json!({"current": otp, "password": "short", "confirm": "short"})).await;
+    let weak = app
+        .json(
+            &user,
+            Method::PUT,
+            "/api/v1/me/password",
+            json!({"current": otp, "password": "short", "confirm": "short"}),
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(weak.json()["error"]["fields"][0]["field"], "password");
     let ok = app
-        .json(&user, Method::PUT, "/api/v1/me/password", json!({"current": otp, "password": "佛岩寺村安全联络员2026", "confirm": "佛岩寺村安全联络员2026"}))
+        .json(
+            &user,
+            Method::PUT,
+            "/api/v1/me/password",
+            json!({"current": otp, "password": "佛岩寺村安全联络员2026", "confirm": "佛岩寺村安全联络员2026"}),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text());
     assert_eq!(app.get(&user, &format!("/api/v1/units/{village}")).await.status, StatusCode::OK);
-    let dup = app.json(&admin, Method::POST, "/api/v1/users", json!({"username": "FYS.liaison", "display_name": "x", "role": "reviewer"})).await;
+    let dup = app
+        .json(
+            &admin,
+            Method::POST,
+            "/api/v1/users",
+            json!({"username": "FYS.liaison", "display_name": "x", "role": "reviewer"}),
+        )
+        .await;
     assert_eq!(dup.json()["error"]["fields"][0]["code"], "taken");
 }
 
@@ -328,17 +415,32 @@ async fn a_reset_password_ends_the_users_sessions_and_a_deactivated_user_cannot_
     let admin = app.login_demo("qf.admin").await;
     let reviewer = app.login_demo("qf.reviewer").await;
     let users = app.get(&admin, "/api/v1/users").await.json();
-    let id = users.as_array().unwrap().iter().find(|u| u["username"] == "qf.reviewer").unwrap()["id"].as_str().unwrap().to_owned();
+    let id = users.as_array().unwrap().iter().find(|u| u["username"] == "qf.reviewer").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let reset = app.json(&admin, Method::POST, &format!("/api/v1/users/{id}/reset-password"), json!({})).await;
     assert_eq!(reset.status, StatusCode::OK);
     assert_eq!(app.get(&reviewer, "/api/v1/session").await.status, StatusCode::UNAUTHORIZED);
     let res = app.json(&admin, Method::POST, &format!("/api/v1/users/{id}/deactivate"), json!({})).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     let otp = reset.json()["one_time_password"].as_str().unwrap().to_owned();
-    let login = app.json(&ANON, Method::POST, "/api/v1/session", json!({"username": "qf.reviewer", "password": otp})).await;
+    let login =
+        app.json(&ANON, Method::POST, "/api/v1/session", json!({"username": "qf.reviewer", "password": otp})).await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
     let me = app.get(&admin, "/api/v1/session").await.json();
-    let my_id = app.get(&admin, "/api/v1/users").await.json().as_array().unwrap().iter().find(|u| u["username"] == me["username"]).unwrap()["id"].as_str().unwrap().to_owned();
+    let my_id = app
+        .get(&admin, "/api/v1/users")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == me["username"])
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let self_off = app.json(&admin, Method::POST, &format!("/api/v1/users/{my_id}/deactivate"), json!({})).await;
     assert_eq!(self_off.json()["error"]["code"], "cannot_deactivate_self");
 }
@@ -351,7 +453,10 @@ async fn api_errors_are_json_with_stable_codes_and_pages_are_chinese_with_a_requ
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.json()["error"]["code"], "not_found");
     assert_eq!(app.get(&org, "/api/v1/units/not-a-uuid").await.json()["error"]["code"], "not_found");
-    let req = axum::http::Request::post("/api/v1/units").header("content-type", "application/json").body(axum::body::Body::from("{oops")).unwrap();
+    let req = axum::http::Request::post("/api/v1/units")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{oops"))
+        .unwrap();
     let bad_json = app.send(&org, req).await;
     assert_eq!(bad_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_json.json()["error"]["code"], "invalid_json");
@@ -361,7 +466,10 @@ async fn api_errors_are_json_with_stable_codes_and_pages_are_chinese_with_a_requ
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.json()["error"]["fields"][0]["field"], "name");
     let anon = app.get(&ANON, "/api/v1/units").await;
-    assert_eq!((anon.status, anon.json()["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+    assert_eq!(
+        (anon.status, anon.json()["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
     let page = app.get(&org, "/no/such/page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     let id = page.header("x-request-id").unwrap();
@@ -375,7 +483,10 @@ async fn the_openapi_document_lists_every_operation() {
     let app = TestApp::new().await;
     let doc = app.get(&ANON, "/api/v1/openapi.json").await.json();
     let paths = doc["paths"].as_object().unwrap();
-    let mut ops: Vec<String> = paths.iter().flat_map(|(p, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase()))).collect();
+    let mut ops: Vec<String> = paths
+        .iter()
+        .flat_map(|(p, item)| item.as_object().unwrap().keys().map(move |m| format!("{} {p}", m.to_uppercase())))
+        .collect();
     ops.sort();
     insta::assert_snapshot!(ops.join("\n"), @r"
     DELETE /api/v1/session

@@ -55,8 +55,19 @@ pub struct AuditQuery {
 /// 留痕记录（审计员）：最新在前，可按操作、人员、对象和日期筛选。
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 403, body = crate::api::ErrorBody)))]
-async fn list_audit_events(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiQuery(q): ApiQuery<AuditQuery>) -> Result<Json<AuditPage>, ApiError> {
-    let req = ListEvents { action: q.action, entity_id: q.entity_id, actor: q.actor, from: q.from, until: q.until, page: q.page };
+async fn list_audit_events(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let req = ListEvents {
+        action: q.action,
+        entity_id: q.entity_id,
+        actor: q.actor,
+        from: q.from,
+        until: q.until,
+        page: q.page,
+    };
     let p = app::audit::list_events(&state.app, &actor, &req).await?;
     Ok(Json(AuditPage {
         items: p

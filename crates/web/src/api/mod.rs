@@ -15,7 +15,10 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Anjian API", description = "安监：镇街安全生产活动、单位、账号与留痕。错误统一为 {\"error\":{\"code\",\"message\"}}，code 为稳定的 snake_case。"),
+    info(
+        title = "Anjian API",
+        description = "安监：镇街安全生产活动、单位、账号与留痕。错误统一为 {\"error\":{\"code\",\"message\"}}，code 为稳定的 snake_case。"
+    ),
     components(schemas(ErrorBody, ErrorDetail))
 )]
 struct ApiDoc;

@@ -62,7 +62,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Ip {
 /// 登录：用户名和密码换取会话（Cookie）与 CSRF 令牌。
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 201, body = SessionInfo), (status = 401, body = crate::api::ErrorBody), (status = 429, body = crate::api::ErrorBody)))]
-async fn create_session(State(state): State<AppState>, Ip(ip): Ip, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
+async fn create_session(
+    State(state): State<AppState>,
+    Ip(ip): Ip,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
     let login = app::auth::login(&state.app, &req.username, &req.password, &ip).await?;
     let mut res = (StatusCode::CREATED, axum::Json(info(&login.actor))).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&login.token, state.app.config.secure_cookies()));
@@ -97,7 +101,11 @@ pub struct PasswordChange {
 /// 修改本人密码；其他会话随之失效。
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
-async fn change_password(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(req): ApiJson<PasswordChange>) -> Result<StatusCode, ApiError> {
+async fn change_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
     app::auth::change_password(&state.app, &actor, &req.current, &req.password, &req.confirm).await?;
     Ok(StatusCode::NO_CONTENT)
 }

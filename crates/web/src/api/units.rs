@@ -24,7 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_unit, update_unit))
         .routes(routes!(deactivate_unit))
         .routes(routes!(reactivate_unit))
-        .routes(routes!(import_units))
+        .merge(
+            // Streamed into the file store, which enforces the import size limit itself.
+            OpenApiRouter::new().routes(routes!(import_units)).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(get_import))
 }
 
@@ -85,10 +88,19 @@ pub struct UnitListQuery {
 /// 单位列表：按名称、代码、联系人或拼音首字母搜索，每页 50 个。
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitListQuery),
     responses((status = 200, body = UnitPage), (status = 403, body = crate::api::ErrorBody)))]
-async fn list_units(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiQuery(q): ApiQuery<UnitListQuery>) -> Result<Json<UnitPage>, ApiError> {
+async fn list_units(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<UnitListQuery>,
+) -> Result<Json<UnitPage>, ApiError> {
     let req = ListUnits { q: q.q, kind: q.kind, status: q.status, page: q.page };
     let p = app::units::list_units(&state.app, &actor, &req).await?;
-    Ok(Json(UnitPage { items: p.items.iter().map(Unit::from).collect(), total: p.total, page: p.page, per_page: p.per_page }))
+    Ok(Json(UnitPage {
+        items: p.items.iter().map(Unit::from).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -129,19 +141,23 @@ impl UnitBody {
 /// 新增单位。
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitBody,
     responses((status = 201, body = Unit), (status = 422, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
-async fn create_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<UnitBody>) -> Result<(StatusCode, Json<Unit>), ApiError> {
-    let parent = match body.parent_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(p) => Some(p.parse().map_err(|_| ApiError(app::Error::invalid("parent_id", "invalid", "上级单位无效")))?),
-        None => None,
-    };
-    let u = app::units::create_unit(&state.app, &actor, parent, &body.input()).await?;
+async fn create_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> Result<(StatusCode, Json<Unit>), ApiError> {
+    let u = app::units::create_unit(&state.app, &actor, body.parent_id.as_deref(), &body.input()).await?;
     Ok((StatusCode::CREATED, Json(Unit::from(&u))))
 }
 
 /// 单位详情。
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", params(("id" = String, Path)),
     responses((status = 200, body = Unit), (status = 404, body = crate::api::ErrorBody)))]
-async fn get_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Unit>, ApiError> {
+async fn get_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Unit>, ApiError> {
     let u = app::units::get_unit(&state.app, &actor, parse_id(&id)?).await?;
     Ok(Json(Unit::from(&u)))
 }
@@ -149,7 +165,12 @@ async fn get_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, Path
 /// 修改单位信息（整体替换可编辑字段）。
 #[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = String, Path)), request_body = UnitBody,
     responses((status = 200, body = Unit), (status = 422, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-async fn update_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>, ApiJson(body): ApiJson<UnitBody>) -> Result<Json<Unit>, ApiError> {
+async fn update_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> Result<Json<Unit>, ApiError> {
     let u = app::units::update_unit(&state.app, &actor, parse_id(&id)?, &body.input()).await?;
     Ok(Json(Unit::from(&u)))
 }
@@ -157,7 +178,11 @@ async fn update_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, P
 /// 停用单位（保留历史，不再接收通知）。
 #[utoipa::path(post, path = "/api/v1/units/{id}/deactivate", tag = "units", params(("id" = String, Path)),
     responses((status = 200, body = Unit), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
-async fn deactivate_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Unit>, ApiError> {
+async fn deactivate_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Unit>, ApiError> {
     let u = app::units::set_unit_active(&state.app, &actor, parse_id(&id)?, false).await?;
     Ok(Json(Unit::from(&u)))
 }
@@ -165,7 +190,11 @@ async fn deactivate_unit(State(state): State<AppState>, ApiActor(actor): ApiActo
 /// 重新启用单位。
 #[utoipa::path(post, path = "/api/v1/units/{id}/reactivate", tag = "units", params(("id" = String, Path)),
     responses((status = 200, body = Unit), (status = 404, body = crate::api::ErrorBody)))]
-async fn reactivate_unit(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<Unit>, ApiError> {
+async fn reactivate_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Unit>, ApiError> {
     let u = app::units::set_unit_active(&state.app, &actor, parse_id(&id)?, true).await?;
     Ok(Json(Unit::from(&u)))
 }
@@ -204,7 +233,11 @@ impl From<ImportReport> for ImportResult {
             updated: r.updated,
             unchanged: r.unchanged,
             failed: r.failed,
-            rows: r.rows.into_iter().map(|x| ImportRowResult { line: x.line, name: x.name, outcome: x.outcome, errors: x.errors }).collect(),
+            rows: r
+                .rows
+                .into_iter()
+                .map(|x| ImportRowResult { line: x.line, name: x.name, outcome: x.outcome, errors: x.errors })
+                .collect(),
         }
     }
 }
@@ -226,18 +259,20 @@ pub struct ImportForm {
 #[utoipa::path(post, path = "/api/v1/units/imports", tag = "units", request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses((status = 200, body = ImportResult, description = "Applied, or checked (dry run)"), (status = 422, body = ImportResult, description = "Rows with problems: nothing changed"),
         (status = 413, body = crate::api::ErrorBody), (status = 415, body = crate::api::ErrorBody)))]
-async fn import_units(State(state): State<AppState>, ApiActor(actor): ApiActor, form: Multipart) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+async fn import_units(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    form: Multipart,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
     if !actor.role.edits_unit_register() {
         return Err(ApiError(app::Error::Forbidden));
     }
     let limit = state.app.config.import_max_mib << 20;
     let received = crate::upload::receive(&state.app, &actor, form, limit, store::files::kinds::SPREADSHEET).await?;
     let file = received.file.ok_or_else(|| ApiError(app::Error::invalid("file", "required", "请选择要导入的文件")))?;
-    let town = match received.fields.get("authority_id").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(t) => Some(t.parse().map_err(|_| ApiError(app::Error::invalid("authority_id", "invalid", "镇街无效")))?),
-        None => None,
-    };
-    let report = app::import::import_units(&state.app, &actor, town, &file, received.fields.contains_key("dry_run")).await?;
+    let town = received.fields.get("authority_id").map(String::as_str);
+    let report =
+        app::import::import_units(&state.app, &actor, town, &file, received.fields.contains_key("dry_run")).await?;
     let status = if report.failed > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(report.into())))
 }
@@ -245,6 +280,10 @@ async fn import_units(State(state): State<AppState>, ApiActor(actor): ApiActor, 
 /// 查看一次导入的逐行报告。
 #[utoipa::path(get, path = "/api/v1/units/imports/{id}", tag = "units", params(("id" = String, Path)),
     responses((status = 200, body = ImportResult), (status = 404, body = crate::api::ErrorBody)))]
-async fn get_import(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<ImportResult>, ApiError> {
+async fn get_import(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ImportResult>, ApiError> {
     Ok(Json(app::import::get_import(&state.app, &actor, parse_id(&id)?).await?.into()))
 }

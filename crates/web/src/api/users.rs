@@ -82,27 +82,28 @@ pub struct OneTimeCredentials {
 
 impl From<Credentials> for OneTimeCredentials {
     fn from(c: Credentials) -> Self {
-        OneTimeCredentials { user_id: c.user_id.to_string(), username: c.username, one_time_password: c.one_time_password }
-    }
-}
-
-fn optional_id(s: Option<&str>, field: &'static str) -> Result<Option<uuid::Uuid>, ApiError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse().map(Some).map_err(|_| ApiError(app::Error::invalid(field, "invalid", "编号无效"))),
-        None => Ok(None),
+        OneTimeCredentials {
+            user_id: c.user_id.to_string(),
+            username: c.username,
+            one_time_password: c.one_time_password,
+        }
     }
 }
 
 /// 新建账号，返回一次性密码（首次登录须修改）。
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserBody,
     responses((status = 201, body = OneTimeCredentials), (status = 422, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
-async fn create_user(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<UserBody>) -> Result<(StatusCode, Json<OneTimeCredentials>), ApiError> {
+async fn create_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UserBody>,
+) -> Result<(StatusCode, Json<OneTimeCredentials>), ApiError> {
     let input = NewUser {
         username: body.username,
         display_name: body.display_name,
         role: body.role,
-        authority_id: optional_id(body.authority_id.as_deref(), "authority_id")?,
-        unit_id: optional_id(body.unit_id.as_deref(), "unit_id")?,
+        authority_id: body.authority_id,
+        unit_id: body.unit_id,
         phone: body.phone,
     };
     let creds = app::users::create_user(&state.app, &actor, &input, None).await?;
@@ -112,14 +113,22 @@ async fn create_user(State(state): State<AppState>, ApiActor(actor): ApiActor, A
 /// 重置密码：生成一次性密码，并终止该账号的所有会话。
 #[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = OneTimeCredentials), (status = 404, body = crate::api::ErrorBody)))]
-async fn reset_password(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<OneTimeCredentials>, ApiError> {
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<OneTimeCredentials>, ApiError> {
     Ok(Json(app::users::reset_password(&state.app, &actor, parse_id(&id)?).await?.into()))
 }
 
 /// 停用账号（立即终止其会话）。
 #[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
-async fn deactivate_user(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn deactivate_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     app::users::set_user_active(&state.app, &actor, parse_id(&id)?, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -127,7 +136,11 @@ async fn deactivate_user(State(state): State<AppState>, ApiActor(actor): ApiActo
 /// 重新启用账号。
 #[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
-async fn reactivate_user(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn reactivate_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     app::users::set_user_active(&state.app, &actor, parse_id(&id)?, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,10 @@
 //! The audit trail for auditors: filter by action, person, record and dates; newest first.
 
+use crate::extract::PageQuery as Query;
 use app::audit::ListEvents;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use crate::extract::PageQuery as Query;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -47,7 +47,12 @@ struct AuditPage {
 /// Actions an auditor filters by most often.
 const ACTIONS: [&str; 7] = ["auth.", "auth.login_failed", "unit.", "unit.import", "user.", "file.", "demo."];
 
-async fn list_events(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Query(req): Query<ListEvents>) -> Response {
+async fn list_events(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Query(req): Query<ListEvents>,
+) -> Response {
     let offset = state.app.config.offset();
     let (page, error) = match app::audit::list_events(&state.app, &actor, &req).await {
         Ok(p) => (Some(p), None),
@@ -97,7 +102,10 @@ async fn list_events(State(state): State<AppState>, lang: Lang, PageActor(actor)
         page: current,
         links: page_links(current, pages),
         error,
-        actions: ACTIONS.iter().map(|a| (*a, lang.t(&format!("action-{}", a.trim_end_matches('.').replace(['.', '_'], "-"))))).collect(),
+        actions: ACTIONS
+            .iter()
+            .map(|a| (*a, lang.t(&format!("action-{}", a.trim_end_matches('.').replace(['.', '_'], "-")))))
+            .collect(),
     };
     render(&view, lang)
 }

@@ -1,14 +1,14 @@
 //! Signing in and out, changing one's password, and the language switch.
 
+use crate::extract::{PageForm as Form, PageQuery as Query};
 use app::Error;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use crate::extract::{PageForm as Form, PageQuery as Query};
 use serde::Deserialize;
 
 use super::{Chrome, FieldErrors, render, render_status, safe_next};
@@ -71,13 +71,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
     }
 }
 
-async fn login(State(state): State<AppState>, lang: Lang, ClientIp(ip): ClientIp, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
     match app::auth::login(&state.app, &f.username, &f.password, &ip).await {
         Ok(login) => {
             let target = if login.actor.must_change_password { "/account/password".to_owned() } else { next };
             let mut res = Redirect::to(&target).into_response();
-            res.headers_mut().insert(header::SET_COOKIE, session_cookie(&login.token, state.app.config.secure_cookies()));
+            res.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&login.token, state.app.config.secure_cookies()));
             res
         }
         Err(e @ (Error::LoginFailed | Error::TooManyAttempts { .. } | Error::Invalid(_))) => {

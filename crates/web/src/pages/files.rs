@@ -16,7 +16,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/files/{id}", get(download_file))
 }
 
-async fn download_file(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn download_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return PageError::new(app::Error::NotFound, lang).into_response() };
     match crate::upload::download(&state.app, &actor, id, &headers).await {
         Ok(r) => r,

@@ -74,7 +74,9 @@ impl Chrome {
         Chrome {
             lang,
             title: title.into(),
-            user: actor.map(|a| (a.display_name.clone(), lang.t(&format!("role-{}", a.role.as_str())), a.authority_name.clone())),
+            user: actor.map(|a| {
+                (a.display_name.clone(), lang.t(&format!("role-{}", a.role.as_str())), a.authority_name.clone())
+            }),
             nav,
             csrf: actor.map(|a| a.csrf_token().to_owned()).unwrap_or_default(),
             path: path.to_owned(),
@@ -96,7 +98,11 @@ impl Chrome {
 
     /// Link to the same page in the other language.
     pub fn switch_href(&self) -> String {
-        format!("/lang/{}?next={}", self.lang.other().tag(), url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>())
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().tag(),
+            url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>()
+        )
     }
 
     pub fn switch_label(&self) -> &'static str {
@@ -150,6 +156,11 @@ pub fn render_status<T: Template>(t: &T, status: StatusCode, lang: Lang) -> Resp
     }
 }
 
+/// An id from the path; one that is not a UUID is simply not found.
+pub fn parse_id(id: &str, lang: Lang) -> Result<uuid::Uuid, PageError> {
+    id.parse().map_err(|_| PageError::new(app::Error::NotFound, lang))
+}
+
 /// Page numbers to link: the first, the last, and a few around the current one.
 pub fn page_links(page: i64, pages: i64) -> Vec<Option<i64>> {
     let mut out = Vec::new();
@@ -169,7 +180,9 @@ pub fn page_links(page: i64, pages: i64) -> Vec<Option<i64>> {
 /// Keeps only same-site relative paths for `next=` redirects (no `//evil`, no `http:`).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") => {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

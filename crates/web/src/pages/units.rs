@@ -1,23 +1,22 @@
 //! The unit register pages: list with search and paging, detail, create, edit, deactivate,
 //! and import from CSV/XLSX with its row-by-row report.
 
+use crate::extract::{PageForm as Form, PageQuery as Query};
 use app::Error;
 use app::import::ImportReport;
 use app::units::ListUnits;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use crate::extract::{PageForm as Form, PageQuery as Query};
 use domain::UnitKind;
 use domain::units::{INDUSTRIES, UnitInput};
 use serde::Deserialize;
 use store::units::UnitRow;
-use uuid::Uuid;
 
-use super::{Chrome, FieldErrors, page_links, render, render_status};
+use super::{Chrome, FieldErrors, page_links, parse_id, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -27,7 +26,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/units", get(list_units).post(create_unit))
         .route("/units/new", get(new_unit))
-        .route("/units/import", get(import_form).post(import_units))
+        // Streamed into the file store, which enforces the import size limit itself.
+        .route("/units/import", get(import_form).post(import_units).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/units/import/template.csv", get(import_template))
         .route("/units/imports/{id}", get(show_import))
         .route("/units/{id}", get(show_unit).post(update_unit))
@@ -76,10 +76,6 @@ fn page_error(e: impl Into<Error>, lang: Lang) -> Response {
     PageError::new(e, lang).into_response()
 }
 
-fn parse_id(id: &str, lang: Lang) -> Result<Uuid, Response> {
-    id.parse::<Uuid>().map_err(|_| page_error(Error::NotFound, lang))
-}
-
 /// (value, label) pairs for the kind selector.
 fn kind_options(lang: Lang, kinds: &[UnitKind]) -> Vec<(String, String)> {
     kinds.iter().map(|k| (k.as_str().to_owned(), lang.t(&format!("kind-{}", k.as_str())))).collect()
@@ -103,7 +99,12 @@ struct ListPage {
     error: Option<String>,
 }
 
-async fn list_units(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Query(req): Query<ListUnits>) -> Response {
+async fn list_units(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Query(req): Query<ListUnits>,
+) -> Response {
     let offset = state.app.config.offset();
     let (page, error) = match app::units::list_units(&state.app, &actor, &req).await {
         Ok(p) => (Some(p), None),
@@ -159,7 +160,17 @@ async fn parents(state: &AppState, actor: &app::auth::Actor) -> Result<Vec<(Stri
         .collect())
 }
 
-fn form_page(lang: Lang, actor: &app::auth::Actor, id: Option<String>, input: UnitInput, parent_id: String, parents: Vec<(String, String)>, kinds: &[UnitKind], errors: FieldErrors) -> FormPage {
+/// `placement`: the chosen town and the towns to choose from (empty when editing).
+fn form_page(
+    lang: Lang,
+    actor: &app::auth::Actor,
+    id: Option<String>,
+    input: UnitInput,
+    placement: (String, Vec<(String, String)>),
+    kinds: &[UnitKind],
+    errors: FieldErrors,
+) -> FormPage {
+    let (parent_id, parents) = placement;
     let title = if id.is_some() { lang.t("unit-edit-title") } else { lang.t("unit-new-title") };
     let path = if id.is_some() { "/units/edit" } else { "/units/new" };
     FormPage {
@@ -183,7 +194,18 @@ async fn new_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): P
         Err(e) => return page_error(e, lang),
     };
     let input = UnitInput { kind: UnitKind::Village.as_str().into(), ..Default::default() };
-    render(&form_page(lang, &actor, None, input, actor.authority_id.to_string(), parents, &UnitKind::BELOW_TOWN, FieldErrors::default()), lang)
+    render(
+        &form_page(
+            lang,
+            &actor,
+            None,
+            input,
+            (actor.authority_id.to_string(), parents),
+            &UnitKind::BELOW_TOWN,
+            FieldErrors::default(),
+        ),
+        lang,
+    )
 }
 
 /// The unit form as posted (checkboxes are absent when unticked).
@@ -222,21 +244,27 @@ impl UnitForm {
     }
 }
 
-async fn create_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Form(f): Form<UnitForm>) -> Response {
+async fn create_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Form(f): Form<UnitForm>,
+) -> Response {
     let input = f.input();
-    let parent = match f.parent_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(p) => match p.parse::<Uuid>() {
-            Ok(p) => Some(p),
-            Err(_) => return page_error(Error::invalid("parent_id", "invalid", "上级单位无效"), lang),
-        },
-        None => None,
-    };
-    match app::units::create_unit(&state.app, &actor, parent, &input).await {
+    match app::units::create_unit(&state.app, &actor, f.parent_id.as_deref(), &input).await {
         Ok(u) => Redirect::to(&format!("/units/{}?saved=1", u.id)).into_response(),
         Err(Error::Invalid(errs)) => {
             let parents = parents(&state, &actor).await.unwrap_or_default();
             let parent_id = f.parent_id.clone().unwrap_or_else(|| actor.authority_id.to_string());
-            let page = form_page(lang, &actor, None, input, parent_id, parents, &UnitKind::BELOW_TOWN, FieldErrors::from_errors(&errs, lang));
+            let page = form_page(
+                lang,
+                &actor,
+                None,
+                input,
+                (parent_id, parents),
+                &UnitKind::BELOW_TOWN,
+                FieldErrors::from_errors(&errs, lang),
+            );
             render_status(&page, StatusCode::UNPROCESSABLE_ENTITY, lang)
         }
         Err(e) => page_error(e, lang),
@@ -257,10 +285,16 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn show_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> Response {
+async fn show_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match app::units::get_unit(&state.app, &actor, id).await {
         Ok(u) => {
@@ -284,10 +318,15 @@ fn kinds_for(u: &UnitRow) -> Vec<UnitKind> {
     }
 }
 
-async fn edit_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn edit_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     if !actor.role.edits_unit_register() {
         return page_error(Error::Forbidden, lang);
@@ -304,16 +343,33 @@ async fn edit_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): 
                 address: u.address.clone().unwrap_or_default(),
                 is_sample: u.is_sample,
             };
-            render(&form_page(lang, &actor, Some(id.to_string()), input, String::new(), Vec::new(), &kinds_for(&u), FieldErrors::default()), lang)
+            render(
+                &form_page(
+                    lang,
+                    &actor,
+                    Some(id.to_string()),
+                    input,
+                    (String::new(), Vec::new()),
+                    &kinds_for(&u),
+                    FieldErrors::default(),
+                ),
+                lang,
+            )
         }
         Err(e) => page_error(e, lang),
     }
 }
 
-async fn update_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>, Form(f): Form<UnitForm>) -> Response {
+async fn update_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+    Form(f): Form<UnitForm>,
+) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let input = f.input();
     match app::units::update_unit(&state.app, &actor, id, &input).await {
@@ -323,7 +379,15 @@ async fn update_unit(State(state): State<AppState>, lang: Lang, PageActor(actor)
                 Ok(u) => kinds_for(&u),
                 Err(e) => return page_error(e, lang),
             };
-            let page = form_page(lang, &actor, Some(id.to_string()), input, String::new(), Vec::new(), &kinds, FieldErrors::from_errors(&errs, lang));
+            let page = form_page(
+                lang,
+                &actor,
+                Some(id.to_string()),
+                input,
+                (String::new(), Vec::new()),
+                &kinds,
+                FieldErrors::from_errors(&errs, lang),
+            );
             render_status(&page, StatusCode::UNPROCESSABLE_ENTITY, lang)
         }
         Err(e) => page_error(e, lang),
@@ -333,7 +397,7 @@ async fn update_unit(State(state): State<AppState>, lang: Lang, PageActor(actor)
 async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: String, active: bool) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match app::units::set_unit_active(&state.app, &actor, id, active).await {
         Ok(u) => Redirect::to(&format!("/units/{}?saved=1", u.id)).into_response(),
@@ -341,11 +405,21 @@ async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: St
     }
 }
 
-async fn deactivate_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn deactivate_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     set_active(state, lang, actor, id, false).await
 }
 
-async fn reactivate_unit(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn reactivate_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     set_active(state, lang, actor, id, true).await
 }
 
@@ -373,13 +447,22 @@ pub struct ReportView {
 
 impl ReportView {
     fn new(r: &ImportReport, lang: Lang) -> ReportView {
-        let key = if r.applied { "import-applied" } else if r.dry_run && r.failed == 0 { "import-checked" } else { "import-rejected" };
-        let summary = lang.ta(key, &[
-            ("created", r.created.into()),
-            ("updated", r.updated.into()),
-            ("unchanged", r.unchanged.into()),
-            ("failed", r.failed.into()),
-        ]);
+        let key = if r.applied {
+            "import-applied"
+        } else if r.dry_run && r.failed == 0 {
+            "import-checked"
+        } else {
+            "import-rejected"
+        };
+        let summary = lang.ta(
+            key,
+            &[
+                ("created", r.created.into()),
+                ("updated", r.updated.into()),
+                ("unchanged", r.unchanged.into()),
+                ("failed", r.failed.into()),
+            ],
+        );
         ReportView {
             summary,
             applied: r.applied,
@@ -388,13 +471,28 @@ impl ReportView {
             rows: r
                 .rows
                 .iter()
-                .map(|row| (row.line, row.name.clone(), lang.t(&format!("outcome-{}", row.outcome)), row.outcome.clone(), row.errors.join("；")))
+                .map(|row| {
+                    (
+                        row.line,
+                        row.name.clone(),
+                        lang.t(&format!("outcome-{}", row.outcome)),
+                        row.outcome.clone(),
+                        row.errors.join("；"),
+                    )
+                })
                 .collect(),
         }
     }
 }
 
-async fn import_page(state: &AppState, lang: Lang, actor: &app::auth::Actor, town_id: String, error: Option<String>, report: Option<ReportView>) -> Result<ImportPage, Error> {
+async fn import_page(
+    state: &AppState,
+    lang: Lang,
+    actor: &app::auth::Actor,
+    town_id: String,
+    error: Option<String>,
+    report: Option<ReportView>,
+) -> Result<ImportPage, Error> {
     if !actor.role.edits_unit_register() {
         return Err(Error::Forbidden);
     }
@@ -416,7 +514,12 @@ async fn import_form(State(state): State<AppState>, lang: Lang, PageActor(actor)
     }
 }
 
-async fn import_units(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, form: Multipart) -> Response {
+async fn import_units(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    form: Multipart,
+) -> Response {
     if !actor.role.edits_unit_register() {
         return page_error(Error::Forbidden, lang);
     }
@@ -425,10 +528,10 @@ async fn import_units(State(state): State<AppState>, lang: Lang, PageActor(actor
     let (town_id, outcome) = match received {
         Ok(r) => {
             let town = r.fields.get("authority_id").cloned().unwrap_or_default();
-            let dry_run = r.fields.get("dry_run").is_some();
-            let outcome = match (&r.file, town.trim().parse::<Uuid>().ok()) {
-                (None, _) => Err(Error::invalid("file", "required", "请选择要导入的文件")),
-                (Some(file), t) => app::import::import_units(&state.app, &actor, t, file, dry_run).await,
+            let dry_run = r.fields.contains_key("dry_run");
+            let outcome = match &r.file {
+                None => Err(Error::invalid("file", "required", "请选择要导入的文件")),
+                Some(file) => app::import::import_units(&state.app, &actor, Some(&town), file, dry_run).await,
             };
             (town, outcome)
         }
@@ -447,16 +550,23 @@ async fn import_units(State(state): State<AppState>, lang: Lang, PageActor(actor
     }
 }
 
-async fn show_import(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn show_import(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let report = match app::import::get_import(&state.app, &actor, id).await {
         Ok(r) => r,
         Err(e) => return page_error(e, lang),
     };
-    match import_page(&state, lang, &actor, actor.authority_id.to_string(), None, Some(ReportView::new(&report, lang))).await {
+    match import_page(&state, lang, &actor, actor.authority_id.to_string(), None, Some(ReportView::new(&report, lang)))
+        .await
+    {
         Ok(p) => render(&p, lang),
         Err(e) => page_error(e, lang),
     }

@@ -1,20 +1,19 @@
 //! Account administration: list, create (one-time password shown once), reset, deactivate.
 
+use crate::extract::PageForm as Form;
 use app::Error;
 use app::users::{Credentials, NewUser};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use crate::extract::PageForm as Form;
 use domain::Role;
 use serde::Deserialize;
 use store::users::UserListRow;
-use uuid::Uuid;
 
-use super::{Chrome, FieldErrors, render, render_status};
+use super::{Chrome, FieldErrors, parse_id, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -73,7 +72,13 @@ struct FormPage {
     errors: FieldErrors,
 }
 
-async fn form_page(state: &AppState, lang: Lang, actor: &app::auth::Actor, input: NewUser, errors: FieldErrors) -> Result<FormPage, Error> {
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    actor: &app::auth::Actor,
+    input: NewUser,
+    errors: FieldErrors,
+) -> Result<FormPage, Error> {
     if !actor.role.manages_accounts() {
         return Err(Error::Forbidden);
     }
@@ -84,7 +89,12 @@ async fn form_page(state: &AppState, lang: Lang, actor: &app::auth::Actor, input
     loop {
         let req = app::units::ListUnits { page: Some(page), ..Default::default() };
         let p = app::units::list_units(&state.app, actor, &req).await?;
-        units.extend(p.items.iter().filter(|u| u.kind != "town" && u.kind != "district").map(|u| (u.id.to_string(), u.name.clone())));
+        units.extend(
+            p.items
+                .iter()
+                .filter(|u| u.kind != "town" && u.kind != "district")
+                .map(|u| (u.id.to_string(), u.name.clone())),
+        );
         if page >= p.pages() || page >= 20 {
             break;
         }
@@ -92,8 +102,12 @@ async fn form_page(state: &AppState, lang: Lang, actor: &app::auth::Actor, input
     }
     Ok(FormPage {
         c: Chrome::new(lang, lang.t("user-new-title"), Some(actor), "/users/new"),
-        authority_id: input.authority_id.map(|a| a.to_string()).unwrap_or_else(|| actor.authority_id.to_string()),
-        unit_id: input.unit_id.map(|a| a.to_string()).unwrap_or_default(),
+        authority_id: input
+            .authority_id
+            .clone()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| actor.authority_id.to_string()),
+        unit_id: input.unit_id.clone().unwrap_or_default(),
         input,
         roles: Role::ALL.iter().map(|r| (r.as_str().to_owned(), lang.t(&format!("role-{}", r.as_str())))).collect(),
         authorities: authorities.into_iter().map(|a| (a.id.to_string(), a.name)).collect(),
@@ -134,37 +148,35 @@ struct CredentialsPage {
     created: bool,
 }
 
-fn optional_id(s: &str, field: &'static str) -> Result<Option<Uuid>, Error> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    s.parse().map(Some).map_err(|_| Error::invalid(field, "invalid", "选择无效，请重新选择"))
-}
-
-async fn create_user(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Form(f): Form<UserForm>) -> Response {
-    let ids = optional_id(&f.authority_id, "authority_id").and_then(|a| Ok((a, optional_id(&f.unit_id, "unit_id")?)));
+async fn create_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Form(f): Form<UserForm>,
+) -> Response {
     let input = NewUser {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
         role: f.role.clone(),
-        authority_id: ids.as_ref().ok().and_then(|i| i.0),
-        unit_id: ids.as_ref().ok().and_then(|i| i.1),
+        authority_id: Some(f.authority_id.clone()),
+        unit_id: Some(f.unit_id.clone()),
         phone: Some(f.phone.clone()),
     };
-    let result = match ids {
-        Ok(_) => app::users::create_user(&state.app, &actor, &input, None).await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match app::users::create_user(&state.app, &actor, &input, None).await {
         Ok(creds) => {
-            let page = CredentialsPage { c: Chrome::new(lang, lang.t("credentials-title"), Some(&actor), "/users"), creds, created: true };
+            let page = CredentialsPage {
+                c: Chrome::new(lang, lang.t("credentials-title"), Some(&actor), "/users"),
+                creds,
+                created: true,
+            };
             render_no_store(&page, lang)
         }
-        Err(Error::Invalid(errs)) => match form_page(&state, lang, &actor, input, FieldErrors::from_errors(&errs, lang)).await {
-            Ok(p) => render_status(&p, StatusCode::UNPROCESSABLE_ENTITY, lang),
-            Err(e) => page_error(e, lang),
-        },
+        Err(Error::Invalid(errs)) => {
+            match form_page(&state, lang, &actor, input, FieldErrors::from_errors(&errs, lang)).await {
+                Ok(p) => render_status(&p, StatusCode::UNPROCESSABLE_ENTITY, lang),
+                Err(e) => page_error(e, lang),
+            }
+        }
         Err(e) => page_error(e, lang),
     }
 }
@@ -176,18 +188,23 @@ fn render_no_store<T: Template>(t: &T, lang: Lang) -> Response {
     res
 }
 
-fn parse_id(id: &str, lang: Lang) -> Result<Uuid, Response> {
-    id.parse::<Uuid>().map_err(|_| page_error(Error::NotFound, lang))
-}
-
-async fn reset_password(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn reset_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match app::users::reset_password(&state.app, &actor, id).await {
         Ok(creds) => {
-            let page = CredentialsPage { c: Chrome::new(lang, lang.t("credentials-title"), Some(&actor), "/users"), creds, created: false };
+            let page = CredentialsPage {
+                c: Chrome::new(lang, lang.t("credentials-title"), Some(&actor), "/users"),
+                creds,
+                created: false,
+            };
             render_no_store(&page, lang)
         }
         Err(e) => page_error(e, lang),
@@ -197,7 +214,7 @@ async fn reset_password(State(state): State<AppState>, lang: Lang, PageActor(act
 async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: String, active: bool) -> Response {
     let id = match parse_id(&id, lang) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     match app::users::set_user_active(&state.app, &actor, id, active).await {
         Ok(()) => Redirect::to("/users").into_response(),
@@ -205,10 +222,20 @@ async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: St
     }
 }
 
-async fn deactivate_user(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn deactivate_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     set_active(state, lang, actor, id, false).await
 }
 
-async fn reactivate_user(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor, Path(id): Path<String>) -> Response {
+async fn reactivate_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Path(id): Path<String>,
+) -> Response {
     set_active(state, lang, actor, id, true).await
 }

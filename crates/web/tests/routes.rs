@@ -1,0 +1,718 @@
+//! Every route of the app, asked by every role: the status each one gets, and that a refusal
+//! tells nothing about what it refused.
+//!
+//! The matrix below is the authorisation contract in one place. Each row is a route with a
+//! request body chosen so the row means something (a real create, a dry-run import, a password
+//! change that fails validation) without spoiling the rows after it. Each caller walks the whole
+//! table on a fresh app, so one role's side effects never reach another's.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use app::auth::Actor;
+use axum::body::Body;
+use axum::http::{Method, Request};
+use domain::units::UnitInput;
+use serde_json::{Value, json};
+use testkit::{Client, TestApp, TestResponse};
+
+/// What a caller gets from a route, as a class rather than an exact status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// 2xx, or a redirect somewhere other than the login page.
+    Allowed,
+    /// 422: allowed to ask, but the (deliberately wrong) input was refused.
+    Invalid,
+    /// 409: allowed to ask, but the record's state forbids it.
+    Conflict,
+    /// 403: an HTML error page, or `{"error":{"code":"forbidden"}}` from the API.
+    Denied,
+    /// 404: an HTML error page, or `{"error":{"code":"not_found"}}` from the API.
+    NotFound,
+    /// Not signed in: pages redirect to `/login…`, the API answers 401 `unauthenticated`.
+    Login,
+}
+
+use Outcome::{Allowed, Conflict, Denied, Invalid, Login, NotFound};
+
+// The matrix's cells: OK allowed, NO denied (403), NF not found (404), BAD invalid input (422),
+// CON conflict (409), LOG sign in first. Its columns: admin, organiser, reviewer, liaison,
+// custodian, auditor, district supervisor (yc.supervisor), anonymous.
+const OK: Outcome = Allowed;
+const NO: Outcome = Denied;
+const NF: Outcome = NotFound;
+const BAD: Outcome = Invalid;
+const CON: Outcome = Conflict;
+const LOG: Outcome = Login;
+
+/// The callers, in the matrix's column order: a demo account, or nobody.
+const CALLERS: [(&str, Option<&str>); 8] = [
+    ("admin", Some("qf.admin")),
+    ("organiser", Some("qf.organiser")),
+    ("reviewer", Some("qf.reviewer")),
+    ("liaison", Some("qf.liaison")),
+    ("custodian", Some("qf.custodian")),
+    ("auditor", Some("qf.auditor")),
+    ("supervisor", Some("yc.supervisor")),
+    ("anonymous", None),
+];
+
+type Expect = [Outcome; 8];
+
+/// Open to the whole world, signed in or not.
+const ANYONE: Expect = [OK, OK, OK, OK, OK, OK, OK, OK];
+/// Any signed-in account.
+const SIGNED_IN: Expect = [OK, OK, OK, OK, OK, OK, OK, LOG];
+/// Everyone who reads the unit register: all but the liaison.
+const READERS: Expect = [OK, OK, OK, NO, OK, OK, OK, LOG];
+/// Those who keep the unit register.
+const EDITORS: Expect = [OK, OK, NO, NO, NO, NO, NO, LOG];
+/// Keepers of the register, on a record outside their town (or that does not exist).
+const EDITORS_MISS: Expect = [NF, NF, NO, NO, NO, NO, NO, LOG];
+/// The account administrator.
+const ADMINS: Expect = [OK, NO, NO, NO, NO, NO, NO, LOG];
+/// The administrator, on an account outside the town.
+const ADMINS_MISS: Expect = [NF, NO, NO, NO, NO, NO, NO, LOG];
+/// The auditor alone (三员分立).
+const AUDITORS: Expect = [NO, NO, NO, NO, NO, OK, NO, LOG];
+/// Staff of 青峰镇 and the district; the liaison only for what is theirs.
+const TOWN_STAFF: Expect = [OK, OK, OK, NF, OK, OK, OK, LOG];
+/// Something in 来苏镇: only the district sees it.
+const DISTRICT_ONLY: Expect = [NF, NF, NF, NF, NF, NF, OK, LOG];
+/// An id that names nothing anyone may see.
+const NOBODY: Expect = [NF, NF, NF, NF, NF, NF, NF, LOG];
+
+/// What a request carries. Values may hold fixture placeholders such as `{town}`.
+#[derive(Debug, Clone, Copy)]
+enum Payload {
+    None,
+    Form(&'static [(&'static str, &'static str)]),
+    Json(&'static str),
+    /// A multipart form: the file field's name and bytes, and the other fields.
+    File(&'static str, &'static [u8], &'static [(&'static str, &'static str)]),
+}
+
+/// One row of the matrix.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    method: &'static str,
+    /// With placeholders: `{unit}` 胡豆坪村 (the liaison's own), `{sibling}` 佛岩寺村, `{town}`
+    /// 青峰镇, `{other_unit}` 来苏镇应急办（示例）, `{user}` an account of 青峰镇, `{other_user}` an
+    /// account of 来苏镇, `{file}` the admin's upload, `{liaison_file}` the liaison's,
+    /// `{other_file}` one of 来苏镇, `{import}` a dry-run import of 青峰镇, `{missing}` an unused id.
+    path: &'static str,
+    payload: Payload,
+    expect: Expect,
+    /// The request ends the caller's session: it is sent from a second sign-in of the same
+    /// account, so the rows after it still have theirs.
+    ends_session: bool,
+}
+
+impl Case {
+    const fn new(method: &'static str, path: &'static str, payload: Payload, expect: Expect) -> Case {
+        Case { method, path, payload, expect, ends_session: false }
+    }
+
+    const fn ending_session(mut self) -> Case {
+        self.ends_session = true;
+        self
+    }
+
+    fn is_api(&self) -> bool {
+        self.path.starts_with("/api/")
+    }
+}
+
+const fn get(path: &'static str, expect: Expect) -> Case {
+    Case::new("GET", path, Payload::None, expect)
+}
+
+const fn post(path: &'static str, payload: Payload, expect: Expect) -> Case {
+    Case::new("POST", path, payload, expect)
+}
+
+const fn put(path: &'static str, payload: Payload, expect: Expect) -> Case {
+    Case::new("PUT", path, payload, expect)
+}
+
+const fn delete(path: &'static str, expect: Expect) -> Case {
+    Case::new("DELETE", path, Payload::None, expect)
+}
+
+const NOTHING: Payload = Payload::Form(&[]);
+const SIGN_IN_FORM: Payload =
+    Payload::Form(&[("username", "qf.reviewer"), ("password", app::demo::DEMO_PASSWORD), ("next", "/units")]);
+const SIGN_IN_JSON: Payload = Payload::Json(r#"{"username": "qf.reviewer", "password": "{demo_password}"}"#);
+const WRONG_PASSWORD_FORM: Payload = Payload::Form(&[
+    ("current", "not-my-password"),
+    ("password", "Route-matrix-2026"),
+    ("confirm", "Route-matrix-2026"),
+]);
+const WRONG_PASSWORD_JSON: Payload =
+    Payload::Json(r#"{"current": "not-my-password", "password": "Route-matrix-2026", "confirm": "Route-matrix-2026"}"#);
+const NEW_VILLAGE_FORM: Payload =
+    Payload::Form(&[("name", "路由测试村"), ("kind", "village"), ("parent_id", "{town}")]);
+const NEW_ENTERPRISE_JSON: Payload =
+    Payload::Json(r#"{"name": "路由测试企业", "kind": "enterprise", "industry": "工贸"}"#);
+/// 胡豆坪村 exactly as it is: an edit that changes nothing.
+const SAME_VILLAGE_FORM: Payload = Payload::Form(&[("name", "胡豆坪村"), ("kind", "village")]);
+const SAME_VILLAGE_JSON: Payload = Payload::Json(r#"{"name": "胡豆坪村", "kind": "village"}"#);
+const OTHER_UNIT_FORM: Payload =
+    Payload::Form(&[("name", "来苏镇应急办（示例）"), ("kind", "department"), ("is_sample", "on")]);
+const OTHER_UNIT_JSON: Payload =
+    Payload::Json(r#"{"name": "来苏镇应急办（示例）", "kind": "department", "is_sample": true}"#);
+const NEW_USER_FORM: Payload = Payload::Form(&[
+    ("username", "route.page"),
+    ("display_name", "路由页面账号"),
+    ("role", "custodian"),
+    ("authority_id", ""),
+    ("unit_id", ""),
+    ("phone", ""),
+]);
+const NEW_USER_JSON: Payload =
+    Payload::Json(r#"{"username": "route.api", "display_name": "路由接口账号", "role": "custodian"}"#);
+const IMPORT_CSV: &[u8] = "名称,类型\n路由导入村,村\n".as_bytes();
+const DRY_RUN_IMPORT: Payload =
+    Payload::File("路由导入.csv", IMPORT_CSV, &[("authority_id", "{town}"), ("dry_run", "1")]);
+const EVIDENCE: Payload = Payload::File("路由测试.csv", "名称,类型\n测试村,村\n".as_bytes(), &[]);
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    //                                                                      adm  org  rev  lia  cus  aud  sup  anon
+    // Home, signing in and out, language.
+    get("/",                                                               SIGNED_IN),
+    get("/my-unit",                                                        SIGNED_IN),
+    get("/login",                                                          ANYONE),
+    post("/login", SIGN_IN_FORM,                                           ANYONE),
+    // Signing out ends at the login page, whoever asks.
+    post("/logout", NOTHING,                                               [LOG, LOG, LOG, LOG, LOG, LOG, LOG, LOG]).ending_session(),
+    get("/account/password",                                               SIGNED_IN),
+    post("/account/password", WRONG_PASSWORD_FORM,                         [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
+    get("/lang/en?next=/units",                                            ANYONE),
+    get("/lang/zh",                                                        ANYONE),
+
+    // The unit register.
+    get("/units",                                                          READERS),
+    get("/units?status=all&kind=village",                                  READERS),
+    post("/units", NEW_VILLAGE_FORM,                                       EDITORS),
+    get("/units/new",                                                      EDITORS),
+    get("/units/import",                                                   EDITORS),
+    post("/units/import", DRY_RUN_IMPORT,                                  EDITORS),
+    get("/units/import/template.csv",                                      SIGNED_IN),
+    get("/units/imports/{import}",                                         EDITORS),
+    get("/units/imports/{missing}",                                        EDITORS_MISS),
+    get("/units/{unit}",                                                   SIGNED_IN),
+    get("/units/{sibling}",                                                TOWN_STAFF),
+    get("/units/{other_unit}",                                             DISTRICT_ONLY),
+    get("/units/{missing}",                                                NOBODY),
+    get("/units/not-a-unit",                                               NOBODY),
+    post("/units/{unit}", SAME_VILLAGE_FORM,                               EDITORS),
+    post("/units/{other_unit}", OTHER_UNIT_FORM,                           EDITORS_MISS),
+    get("/units/{unit}/edit",                                              EDITORS),
+    get("/units/{other_unit}/edit",                                        EDITORS_MISS),
+    post("/units/{sibling}/deactivate", NOTHING,                           EDITORS),
+    post("/units/{sibling}/reactivate", NOTHING,                           EDITORS),
+    post("/units/{other_unit}/deactivate", NOTHING,                        EDITORS_MISS),
+    post("/units/{other_unit}/reactivate", NOTHING,                        EDITORS_MISS),
+    // A town cannot be deactivated, even by those who may deactivate units.
+    post("/units/{town}/deactivate", NOTHING,                              [CON, CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+
+    // Accounts.
+    get("/users",                                                          ADMINS),
+    get("/users/new",                                                      ADMINS),
+    post("/users", NEW_USER_FORM,                                          ADMINS),
+    post("/users/{user}/reset-password", NOTHING,                          ADMINS),
+    post("/users/{user}/deactivate", NOTHING,                              ADMINS),
+    post("/users/{user}/reactivate", NOTHING,                              ADMINS),
+    post("/users/{other_user}/reset-password", NOTHING,                    ADMINS_MISS),
+    post("/users/{other_user}/deactivate", NOTHING,                        ADMINS_MISS),
+    post("/users/{other_user}/reactivate", NOTHING,                        ADMINS_MISS),
+    post("/users/{missing}/reset-password", NOTHING,                       ADMINS_MISS),
+
+    // The audit trail.
+    get("/audit",                                                          AUDITORS),
+    get("/audit?action=unit.",                                             AUDITORS),
+
+    // Files.
+    get("/files/{file}",                                                   TOWN_STAFF),
+    get("/files/{liaison_file}",                                           SIGNED_IN),
+    get("/files/{other_file}",                                             DISTRICT_ONLY),
+    get("/files/{missing}",                                                NOBODY),
+    get("/files/not-a-file",                                               NOBODY),
+
+    // Operations and assets: no session needed.
+    get("/healthz",                                                        ANYONE),
+    get("/readyz",                                                         ANYONE),
+    get("/metrics",                                                        ANYONE),
+    get("/api/v1/openapi.json",                                            ANYONE),
+    get("/assets/app.css",                                                 ANYONE),
+    get("/assets/app.js",                                                  ANYONE),
+    get("/assets/icon.svg",                                                ANYONE),
+    get("/favicon.ico",                                                    ANYONE),
+    get("/no-such-page",                                                   [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/api/v1/no-such-route",                                           [NF, NF, NF, NF, NF, NF, NF, NF]),
+
+    // API: the session.
+    post("/api/v1/session", SIGN_IN_JSON,                                  ANYONE),
+    get("/api/v1/session",                                                 SIGNED_IN),
+    delete("/api/v1/session",                                              ANYONE).ending_session(),
+    put("/api/v1/me/password", WRONG_PASSWORD_JSON,                        [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
+
+    // API: the unit register.
+    get("/api/v1/units",                                                   READERS),
+    get("/api/v1/units?status=all&page=2",                                 READERS),
+    post("/api/v1/units", NEW_ENTERPRISE_JSON,                             EDITORS),
+    get("/api/v1/units/{unit}",                                            SIGNED_IN),
+    get("/api/v1/units/{sibling}",                                         TOWN_STAFF),
+    get("/api/v1/units/{other_unit}",                                      DISTRICT_ONLY),
+    get("/api/v1/units/{missing}",                                         NOBODY),
+    get("/api/v1/units/not-a-unit",                                        NOBODY),
+    put("/api/v1/units/{unit}", SAME_VILLAGE_JSON,                         EDITORS),
+    put("/api/v1/units/{other_unit}", OTHER_UNIT_JSON,                     EDITORS_MISS),
+    post("/api/v1/units/{sibling}/deactivate", Payload::None,              EDITORS),
+    post("/api/v1/units/{sibling}/reactivate", Payload::None,              EDITORS),
+    post("/api/v1/units/{other_unit}/deactivate", Payload::None,           EDITORS_MISS),
+    post("/api/v1/units/{other_unit}/reactivate", Payload::None,           EDITORS_MISS),
+    post("/api/v1/units/{town}/deactivate", Payload::None,                 [CON, CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/units/imports", DRY_RUN_IMPORT,                          EDITORS),
+    get("/api/v1/units/imports/{import}",                                  EDITORS),
+    get("/api/v1/units/imports/{missing}",                                 EDITORS_MISS),
+
+    // API: accounts.
+    get("/api/v1/users",                                                   ADMINS),
+    post("/api/v1/users", NEW_USER_JSON,                                   ADMINS),
+    post("/api/v1/users/{user}/reset-password", Payload::None,             ADMINS),
+    post("/api/v1/users/{user}/deactivate", Payload::None,                 ADMINS),
+    post("/api/v1/users/{user}/reactivate", Payload::None,                 ADMINS),
+    post("/api/v1/users/{other_user}/reset-password", Payload::None,       ADMINS_MISS),
+    post("/api/v1/users/{other_user}/deactivate", Payload::None,           ADMINS_MISS),
+    post("/api/v1/users/{other_user}/reactivate", Payload::None,           ADMINS_MISS),
+    post("/api/v1/users/{missing}/deactivate", Payload::None,              ADMINS_MISS),
+
+    // API: the audit trail.
+    get("/api/v1/audit-events",                                            AUDITORS),
+    get("/api/v1/audit-events?action=auth.",                               AUDITORS),
+
+    // API: files. Everyone uploads but the auditor, who changes nothing.
+    post("/api/v1/files", EVIDENCE,                                        [OK,  OK,  OK,  OK,  OK,  NO,  OK,  LOG]),
+    get("/api/v1/files/{file}",                                            TOWN_STAFF),
+    get("/api/v1/files/{liaison_file}",                                    SIGNED_IN),
+    get("/api/v1/files/{other_file}",                                      DISTRICT_ONLY),
+    get("/api/v1/files/{missing}",                                         NOBODY),
+    get("/api/v1/files/not-a-file",                                        NOBODY),
+];
+
+// Names that must never appear in a refusal: the things refused, and their neighbours.
+const OTHER_UNIT_NAME: &str = "来苏镇应急办（示例）";
+const OTHER_UNIT_CODE: &str = "500118201";
+const OTHER_USERNAME: &str = "ls.stranger";
+const OTHER_DISPLAY_NAME: &str = "来苏陌生人";
+const OTHER_FILE_NAME: &str = "来苏镇隐患台账.csv";
+const ADMIN_FILE_NAME: &str = "管理员附件.csv";
+const TARGET_USERNAME: &str = "route.target";
+
+/// The ids the placeholders stand for, made through the app itself on a fresh demo town.
+struct Fixtures {
+    ids: HashMap<&'static str, String>,
+}
+
+impl Fixtures {
+    async fn make(t: &TestApp) -> Fixtures {
+        let admin = t.login_demo("qf.admin").await;
+        let liaison = t.login_demo("qf.liaison").await;
+        let supervisor = t.login_demo("yc.supervisor").await;
+        let mut ids = HashMap::new();
+
+        let me = ok_json(t.get(&admin, "/api/v1/session").await);
+        let town = me["authority_id"].as_str().unwrap().to_owned();
+        let district =
+            ok_json(t.get(&supervisor, "/api/v1/session").await)["authority_id"].as_str().unwrap().to_owned();
+        let laisu = find_unit(t, &supervisor, "来苏镇", "town").await;
+        ids.insert("town", town.clone());
+        ids.insert("unit", find_unit(t, &admin, "胡豆坪村", "village").await);
+        ids.insert("sibling", find_unit(t, &admin, "佛岩寺村", "village").await);
+        let other_unit = find_unit(t, &supervisor, OTHER_UNIT_NAME, "department").await;
+        ids.insert("other_unit", other_unit.clone());
+        ids.insert("missing", uuid::Uuid::now_v7().to_string());
+        ids.insert("demo_password", app::demo::DEMO_PASSWORD.to_owned());
+
+        // What 青峰镇 cannot reach is made by the installation itself, at the district.
+        let district_actor = system_actor(t, &district).await;
+        let laisu_actor = system_actor(t, &laisu).await;
+        let input = UnitInput {
+            name: OTHER_UNIT_NAME.into(),
+            kind: "department".into(),
+            code: OTHER_UNIT_CODE.into(),
+            is_sample: true,
+            ..Default::default()
+        };
+        app::units::update_unit(&t.app, &district_actor, other_unit.parse().unwrap(), &input).await.unwrap();
+        let stranger = app::users::NewUser {
+            username: OTHER_USERNAME.into(),
+            display_name: OTHER_DISPLAY_NAME.into(),
+            role: "custodian".into(),
+            authority_id: Some(laisu.parse().unwrap()),
+            ..Default::default()
+        };
+        let stranger = app::users::create_user(&t.app, &district_actor, &stranger, None).await.unwrap();
+        ids.insert("other_user", stranger.user_id.to_string());
+        let mut upload = app::files::begin_upload(&t.app, &laisu_actor, 1 << 20).await.unwrap();
+        upload.write("隐患,整改\n来苏镇示例,未整改\n".as_bytes()).await.unwrap();
+        let other_file =
+            app::files::commit_upload(&t.app, &laisu_actor, upload, OTHER_FILE_NAME, store::files::kinds::EVIDENCE)
+                .await
+                .unwrap();
+        ids.insert("other_file", other_file.id.to_string());
+
+        let user = t
+            .json(
+                &admin,
+                Method::POST,
+                "/api/v1/users",
+                json!({ "username": TARGET_USERNAME, "display_name": "路由目标", "role": "custodian" }),
+            )
+            .await;
+        ids.insert("user", ok_json(user)["user_id"].as_str().unwrap().to_owned());
+        let file = t.upload(&admin, "/api/v1/files", ADMIN_FILE_NAME, "名称\n附件\n".as_bytes(), &[]).await;
+        ids.insert("file", ok_json(file)["id"].as_str().unwrap().to_owned());
+        let file = t.upload(&liaison, "/api/v1/files", "联络员照片说明.txt", "胡豆坪村 检查记录".as_bytes(), &[]).await;
+        ids.insert("liaison_file", ok_json(file)["id"].as_str().unwrap().to_owned());
+        let import = t
+            .upload(
+                &admin,
+                "/api/v1/units/imports",
+                "路由导入.csv",
+                IMPORT_CSV,
+                &[("authority_id", &town), ("dry_run", "1")],
+            )
+            .await;
+        ids.insert("import", ok_json(import)["import_id"].as_str().unwrap().to_owned());
+        Fixtures { ids }
+    }
+
+    /// The template with every known placeholder filled in.
+    fn fill(&self, template: &str) -> String {
+        let mut out = template.to_owned();
+        for (key, value) in &self.ids {
+            out = out.replace(&format!("{{{key}}}"), value);
+        }
+        out
+    }
+}
+
+/// The installation acting at an authority (what the command line and the demo loader use).
+async fn system_actor(t: &TestApp, authority: &str) -> Actor {
+    let unit = store::units::get(&t.app.db, authority.parse().unwrap()).await.unwrap().unwrap();
+    Actor::system(unit.id, unit.path)
+}
+
+/// The id of the one unit of that name and kind the caller can list.
+async fn find_unit(t: &TestApp, client: &Client, name: &str, kind: &str) -> String {
+    let q: String =
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("q", name).append_pair("kind", kind).finish();
+    let page = ok_json(t.get(client, &format!("/api/v1/units?{q}")).await);
+    let found: Vec<&Value> = page["items"].as_array().unwrap().iter().filter(|u| u["name"] == name).collect();
+    assert_eq!(found.len(), 1, "one {kind} named {name}: {page}");
+    found[0]["id"].as_str().unwrap().to_owned()
+}
+
+fn ok_json(res: TestResponse) -> Value {
+    assert!(res.status.is_success(), "{}: {}", res.status, res.text());
+    res.json()
+}
+
+/// One cell of the matrix as it happened.
+struct Cell {
+    caller: &'static str,
+    case: &'static Case,
+    expected: Outcome,
+    path: String,
+    res: TestResponse,
+    /// For a row about another town's record: the same request for an id that does not exist.
+    twin: Option<TestResponse>,
+}
+
+async fn send(t: &TestApp, client: &Client, fx: &Fixtures, method: &str, path: &str, payload: Payload) -> TestResponse {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    match payload {
+        Payload::None => t.send(client, Request::builder().method(method).uri(path).body(Body::empty()).unwrap()).await,
+        Payload::Form(fields) => {
+            assert_eq!(method, Method::POST, "forms are posted");
+            let filled: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, fx.fill(v))).collect();
+            let fields: Vec<(&str, &str)> = filled.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.post_form(client, path, &fields).await
+        }
+        Payload::Json(body) => t.json(client, method, path, serde_json::from_str(&fx.fill(body)).unwrap()).await,
+        Payload::File(name, bytes, fields) => {
+            assert_eq!(method, Method::POST, "files are posted");
+            let filled: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, fx.fill(v))).collect();
+            let fields: Vec<(&str, &str)> = filled.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.upload(client, path, name, bytes, &fields).await
+        }
+    }
+}
+
+/// Walks the whole table as one caller, on an app of its own.
+async fn walk(column: usize) -> Vec<Cell> {
+    let (caller, username) = CALLERS[column];
+    let t = TestApp::new().await;
+    let fx = Fixtures::make(&t).await;
+    let client = match username {
+        Some(u) => t.login_demo(u).await,
+        None => Client::default(),
+    };
+    let mut cells = Vec::with_capacity(CASES.len());
+    for case in CASES {
+        let path = fx.fill(case.path);
+        let res = match (case.ends_session, username) {
+            (true, Some(u)) => send(&t, &t.login_demo(u).await, &fx, case.method, &path, case.payload).await,
+            _ => send(&t, &client, &fx, case.method, &path, case.payload).await,
+        };
+        let twin = if case.path.contains("{other_") {
+            let missing = uuid::Uuid::now_v7().to_string();
+            let twin_path = ["{other_unit}", "{other_user}", "{other_file}"]
+                .iter()
+                .fold(case.path.to_owned(), |p, k| p.replace(k, &missing));
+            Some(send(&t, &client, &fx, case.method, &fx.fill(&twin_path), case.payload).await)
+        } else {
+            None
+        };
+        cells.push(Cell { caller, case, expected: case.expect[column], path, res, twin });
+    }
+    cells
+}
+
+async fn walk_everyone() -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for column in 0..CALLERS.len() {
+        cells.extend(walk(column).await);
+    }
+    cells
+}
+
+fn error_code(res: &TestResponse) -> Option<String> {
+    serde_json::from_slice::<Value>(&res.body).ok()?["error"]["code"].as_str().map(str::to_owned)
+}
+
+fn is_html(res: &TestResponse) -> bool {
+    res.header("content-type").is_some_and(|c| c.starts_with("text/html"))
+}
+
+/// The class of a response, or why it fits none (a 500, an error in the wrong shape).
+fn observe(api: bool, res: &TestResponse) -> Result<Outcome, String> {
+    let status = res.status.as_u16();
+    let shaped = |outcome: Outcome, code: &str| {
+        let fits = if api { error_code(res).as_deref() == Some(code) } else { is_html(res) };
+        if fits { Ok(outcome) } else { Err(format!("{status} in the wrong shape")) }
+    };
+    match status {
+        200..=299 => Ok(Allowed),
+        300..=399 => match res.location() {
+            Some(l) if l.starts_with("/login") => Ok(Login),
+            Some(_) => Ok(Allowed),
+            None => Err(format!("{status} without a Location")),
+        },
+        401 if api => shaped(Login, "unauthenticated"),
+        403 => shaped(Denied, "forbidden"),
+        404 => shaped(NotFound, "not_found"),
+        409 => Ok(Conflict),
+        422 => Ok(Invalid),
+        _ => Err(format!("status {status}")),
+    }
+}
+
+/// Enough of a body to tell what happened: an error page's title and message, or the start.
+fn excerpt(res: &TestResponse) -> String {
+    let text = res.text();
+    let between = |start: &str, end: &str| {
+        text.split_once(start).and_then(|(_, rest)| rest.split_once(end)).map(|(inner, _)| inner.trim().to_owned())
+    };
+    let shown = match (between("<title>", "</title>"), between("role=\"alert\">", "</")) {
+        (Some(title), Some(alert)) => format!("{title}: {alert}"),
+        (Some(title), None) => title,
+        _ => text.clone(),
+    };
+    shown.chars().take(300).collect::<String>().replace('\n', " ")
+}
+
+/// The text either side of the first `needle`.
+fn around(text: &str, needle: &str) -> String {
+    let Some(at) = text.find(needle) else { return String::new() };
+    let before: String = text[..at].chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[at..].chars().take(60).collect();
+    format!("{before}{after}").replace('\n', " ")
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    let cells = walk_everyone().await;
+    let mut wrong = String::new();
+    for c in &cells {
+        let seen = observe(c.case.is_api(), &c.res);
+        if seen != Ok(c.expected) {
+            let seen = seen.map_or_else(|e| e, |o| format!("{o:?}"));
+            let (caller, method, path, expected, status) = (c.caller, c.case.method, &c.path, c.expected, c.res.status);
+            writeln!(
+                wrong,
+                "{caller:<10} {method:<6} {path:<60} expected {expected:?}, got {seen} ({status}): {}",
+                excerpt(&c.res)
+            )
+            .unwrap();
+        }
+    }
+    assert!(wrong.is_empty(), "cells that differ from the matrix:\n{wrong}");
+    assert_eq!(cells.len(), CASES.len() * CALLERS.len());
+}
+
+#[tokio::test]
+async fn the_matrix_covers_every_api_operation() {
+    let t = TestApp::new().await;
+    let doc = ok_json(t.get(&Client::default(), "/api/v1/openapi.json").await);
+    let shape = |path: &str| {
+        let path = path.split('?').next().unwrap_or(path);
+        path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/")
+    };
+    let covered: BTreeSet<(String, String)> = CASES.iter().map(|c| (c.method.to_owned(), shape(c.path))).collect();
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&method.as_str()) {
+                operations.push((method.to_uppercase(), shape(path)));
+            }
+        }
+    }
+    assert!(operations.len() >= 20, "the document lists the API: {operations:?}");
+    let missing: Vec<String> =
+        operations.iter().filter(|op| !covered.contains(op)).map(|(m, p)| format!("{m} {p}")).collect();
+    assert!(missing.is_empty(), "API operations without a row in the route matrix: {missing:?}");
+}
+
+#[tokio::test]
+async fn a_refusal_leaks_nothing() {
+    let cells = walk_everyone().await;
+    let secrets = [
+        OTHER_UNIT_NAME,
+        "来苏镇应急办",
+        OTHER_UNIT_CODE,
+        OTHER_USERNAME,
+        OTHER_DISPLAY_NAME,
+        OTHER_FILE_NAME,
+        ADMIN_FILE_NAME,
+        TARGET_USERNAME,
+        "胡豆坪村",
+        "佛岩寺村",
+    ];
+    let internals = ["sqlx", "panicked", "SELECT", "constraint", "internal error:", "backtrace", "src/", ".rs:"];
+    let mut leaks = String::new();
+    let mut refusals = 0;
+    for c in &cells {
+        let status = c.res.status.as_u16();
+        if !matches!(status, 401 | 403 | 404) {
+            continue;
+        }
+        refusals += 1;
+        let body = c.res.text();
+        for s in secrets.iter().chain(internals.iter()) {
+            if body.contains(s) {
+                writeln!(
+                    leaks,
+                    "{:<10} {} {} ({status}) contains {s:?}: …{}…",
+                    c.caller,
+                    c.case.method,
+                    c.path,
+                    around(&body, s)
+                )
+                .unwrap();
+            }
+        }
+        // Another town's record and no record at all must look the same from outside.
+        if let Some(twin) = &c.twin {
+            let mask = |r: &TestResponse| match r.header("x-request-id") {
+                Some(id) => r.text().replace(&id, "<request>"),
+                None => r.text(),
+            };
+            if twin.status != c.res.status || mask(twin) != mask(&c.res) {
+                let (caller, method, path) = (c.caller, c.case.method, &c.path);
+                writeln!(
+                    leaks,
+                    "{caller:<10} {method} {path} ({status}) differs from a missing id ({}): {} / {}",
+                    twin.status,
+                    excerpt(&c.res),
+                    excerpt(twin)
+                )
+                .unwrap();
+            }
+        }
+    }
+    assert!(refusals > 100, "the matrix has refusals to inspect: {refusals}");
+    assert!(leaks.is_empty(), "refusals that say too much:\n{leaks}");
+}
+
+#[tokio::test]
+async fn a_town_cannot_see_its_neighbour_but_the_district_can() {
+    let t = TestApp::new().await;
+    let fx = Fixtures::make(&t).await;
+    let other = fx.fill("/api/v1/units/{other_unit}");
+    for who in ["qf.admin", "qf.organiser", "qf.reviewer", "qf.liaison", "qf.custodian", "qf.auditor"] {
+        let client = t.login_demo(who).await;
+        let res = t.get(&client, &other).await;
+        assert_eq!(res.status, 404, "{who}: {}", res.text());
+        assert_eq!(error_code(&res).as_deref(), Some("not_found"), "{who}");
+        let page = t.get(&client, &fx.fill("/units/{other_unit}")).await;
+        assert_eq!(page.status, 404, "{who}");
+        assert!(!page.text().contains("来苏镇应急办"), "{who}");
+    }
+    let supervisor = t.login_demo("yc.supervisor").await;
+    let res = t.get(&supervisor, &other).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["name"], OTHER_UNIT_NAME);
+    let page = t.get(&supervisor, &fx.fill("/units/{other_unit}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains(OTHER_UNIT_NAME));
+}
+
+/// The register's codes are unique across the whole installation, so a code taken elsewhere must be
+/// refused; but the refusal must not name a unit of another town, on any of the three ways in.
+#[tokio::test]
+async fn a_code_used_in_another_town_is_refused_without_naming_the_unit() {
+    let t = TestApp::new().await;
+    let fx = Fixtures::make(&t).await;
+    let admin = t.login_demo("qf.admin").await;
+    let town = fx.fill("{town}");
+    let csv = format!("名称,类型,代码\n撞码示例村,村,{OTHER_UNIT_CODE}\n");
+    let tries = [
+        (
+            "the API",
+            t.json(
+                &admin,
+                Method::POST,
+                "/api/v1/units",
+                json!({ "name": "撞码示例村", "kind": "village", "code": OTHER_UNIT_CODE }),
+            )
+            .await,
+        ),
+        (
+            "the form",
+            t.post_form(
+                &admin,
+                "/units",
+                &[("name", "撞码示例村"), ("kind", "village"), ("code", OTHER_UNIT_CODE), ("parent_id", &town)],
+            )
+            .await,
+        ),
+        (
+            "the import",
+            t.upload(&admin, "/api/v1/units/imports", "撞码.csv", csv.as_bytes(), &[("dry_run", "1")]).await,
+        ),
+    ];
+    let mut leaks = String::new();
+    for (way, res) in &tries {
+        assert_eq!(res.status, 422, "{way}: {}", res.text());
+        if res.text().contains("来苏镇应急办") {
+            writeln!(leaks, "{way} names another town's unit: …{}…", around(&res.text(), "来苏镇应急办")).unwrap();
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks}");
+}
