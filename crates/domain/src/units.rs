@@ -245,21 +245,6 @@ impl UnitInput {
     }
 }
 
-impl From<&UnitFields> for UnitInput {
-    fn from(f: &UnitFields) -> Self {
-        UnitInput {
-            name: f.name.clone(),
-            kind: f.kind.as_str().to_owned(),
-            code: f.code.clone().unwrap_or_default(),
-            industry: f.industry.clone().unwrap_or_default(),
-            contact_name: f.contact_name.clone().unwrap_or_default(),
-            contact_phone: f.contact_phone.clone().unwrap_or_default(),
-            address: f.address.clone().unwrap_or_default(),
-            is_sample: f.is_sample,
-        }
-    }
-}
-
 /// Administrative/statistical codes are 6–12 digits; a unified social credit code has 18
 /// characters from the GB 32100 alphabet (digits and capitals without I, O, S, V, Z).
 fn valid_code(c: &str) -> bool {

@@ -27,6 +27,22 @@ pub struct UnitRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A stored unit as the form that edits it shows it.
+impl From<&UnitRow> for domain::units::UnitInput {
+    fn from(u: &UnitRow) -> Self {
+        domain::units::UnitInput {
+            name: u.name.clone(),
+            kind: u.kind.clone(),
+            code: u.code.clone().unwrap_or_default(),
+            industry: u.industry.clone().unwrap_or_default(),
+            contact_name: u.contact_name.clone().unwrap_or_default(),
+            contact_phone: u.contact_phone.clone().unwrap_or_default(),
+            address: u.address.clone().unwrap_or_default(),
+            is_sample: u.is_sample,
+        }
+    }
+}
+
 const COLUMNS: &str = "id, parent_id, path, kind, kind_rank, name, sort_key, search_text, code, industry, \
      contact_name, contact_phone, address, is_sample, active, created_at, updated_at";
 

@@ -94,3 +94,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
         })
     }
 }
+
+/// The `{id}` of a page's path; one that is not a UUID is simply not found.
+pub struct PageId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_request_parts(parts, state).await.unwrap_or_default();
+        let id =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.ok().and_then(|p| p.0.parse().ok());
+        id.map(PageId).ok_or_else(|| crate::error::PageError::new(app::Error::NotFound, lang).into_response())
+    }
+}
+
+/// The `{id}` of an API path; one that is not a UUID is `not_found`.
+pub struct ApiId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let id =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.ok().and_then(|p| p.0.parse().ok());
+        id.map(ApiId).ok_or_else(|| crate::error::ApiError(app::Error::NotFound).into_response())
+    }
+}

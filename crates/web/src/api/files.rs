@@ -1,7 +1,7 @@
 //! Uploading and downloading files through the API.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::parse_id;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::ApiId;
 use crate::session::ApiActor;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -68,8 +68,8 @@ async fn upload_file(
 async fn download_file(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Ok(crate::upload::download(&state.app, &actor, parse_id(&id)?, &headers).await?)
+    Ok(crate::upload::download(&state.app, &actor, id, &headers).await?)
 }

@@ -45,8 +45,3 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(files::router())
 }
-
-/// Parses an id from the path; an id that is not a UUID is simply not found.
-pub(crate) fn parse_id(s: &str) -> Result<uuid::Uuid, crate::error::ApiError> {
-    s.parse().map_err(|_| crate::error::ApiError(app::Error::NotFound))
-}

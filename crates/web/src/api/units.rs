@@ -3,7 +3,7 @@
 use app::import::ImportReport;
 use app::units::ListUnits;
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use domain::units::UnitInput;
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::parse_id;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiId, ApiJson, ApiQuery};
 use crate::session::ApiActor;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -156,9 +155,9 @@ async fn create_unit(
 async fn get_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<Unit>, ApiError> {
-    let u = app::units::get_unit(&state.app, &actor, parse_id(&id)?).await?;
+    let u = app::units::get_unit(&state.app, &actor, id).await?;
     Ok(Json(Unit::from(&u)))
 }
 
@@ -168,10 +167,10 @@ async fn get_unit(
 async fn update_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<UnitBody>,
 ) -> Result<Json<Unit>, ApiError> {
-    let u = app::units::update_unit(&state.app, &actor, parse_id(&id)?, &body.input()).await?;
+    let u = app::units::update_unit(&state.app, &actor, id, &body.input()).await?;
     Ok(Json(Unit::from(&u)))
 }
 
@@ -181,9 +180,9 @@ async fn update_unit(
 async fn deactivate_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<Unit>, ApiError> {
-    let u = app::units::set_unit_active(&state.app, &actor, parse_id(&id)?, false).await?;
+    let u = app::units::set_unit_active(&state.app, &actor, id, false).await?;
     Ok(Json(Unit::from(&u)))
 }
 
@@ -193,9 +192,9 @@ async fn deactivate_unit(
 async fn reactivate_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<Unit>, ApiError> {
-    let u = app::units::set_unit_active(&state.app, &actor, parse_id(&id)?, true).await?;
+    let u = app::units::set_unit_active(&state.app, &actor, id, true).await?;
     Ok(Json(Unit::from(&u)))
 }
 
@@ -283,7 +282,7 @@ async fn import_units(
 async fn get_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<ImportResult>, ApiError> {
-    Ok(Json(app::import::get_import(&state.app, &actor, parse_id(&id)?).await?.into()))
+    Ok(Json(app::import::get_import(&state.app, &actor, id).await?.into()))
 }

@@ -2,17 +2,16 @@
 
 use app::users::{Credentials, NewUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::parse_id;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiId, ApiJson};
 use crate::session::ApiActor;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -116,9 +115,9 @@ async fn create_user(
 async fn reset_password(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<OneTimeCredentials>, ApiError> {
-    Ok(Json(app::users::reset_password(&state.app, &actor, parse_id(&id)?).await?.into()))
+    Ok(Json(app::users::reset_password(&state.app, &actor, id).await?.into()))
 }
 
 /// 停用账号（立即终止其会话）。
@@ -127,9 +126,9 @@ async fn reset_password(
 async fn deactivate_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<StatusCode, ApiError> {
-    app::users::set_user_active(&state.app, &actor, parse_id(&id)?, false).await?;
+    app::users::set_user_active(&state.app, &actor, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -139,8 +138,8 @@ async fn deactivate_user(
 async fn reactivate_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> Result<StatusCode, ApiError> {
-    app::users::set_user_active(&state.app, &actor, parse_id(&id)?, true).await?;
+    app::users::set_user_active(&state.app, &actor, id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }

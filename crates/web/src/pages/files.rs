@@ -1,14 +1,14 @@
 //! Downloading a stored file from a page.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::PageError;
+use crate::extract::PageId;
 use crate::i18n::Lang;
 use crate::session::PageActor;
 
@@ -20,10 +20,9 @@ async fn download_file(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     headers: HeaderMap,
 ) -> Response {
-    let Ok(id) = id.parse::<Uuid>() else { return PageError::new(app::Error::NotFound, lang).into_response() };
     match crate::upload::download(&state.app, &actor, id, &headers).await {
         Ok(r) => r,
         Err(e) => PageError::new(e, lang).into_response(),

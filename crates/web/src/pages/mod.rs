@@ -156,11 +156,6 @@ pub fn render_status<T: Template>(t: &T, status: StatusCode, lang: Lang) -> Resp
     }
 }
 
-/// An id from the path; one that is not a UUID is simply not found.
-pub fn parse_id(id: &str, lang: Lang) -> Result<uuid::Uuid, PageError> {
-    id.parse().map_err(|_| PageError::new(app::Error::NotFound, lang))
-}
-
 /// Page numbers to link: the first, the last, and a few around the current one.
 pub fn page_links(page: i64, pages: i64) -> Vec<Option<i64>> {
     let mut out = Vec::new();

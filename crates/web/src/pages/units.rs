@@ -1,13 +1,13 @@
 //! The unit register pages: list with search and paging, detail, create, edit, deactivate,
 //! and import from CSV/XLSX with its row-by-row report.
 
-use crate::extract::{PageForm as Form, PageQuery as Query};
+use crate::extract::{PageForm as Form, PageId, PageQuery as Query};
 use app::Error;
 use app::import::ImportReport;
 use app::units::ListUnits;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use domain::units::{INDUSTRIES, UnitInput};
 use serde::Deserialize;
 use store::units::UnitRow;
 
-use super::{Chrome, FieldErrors, page_links, parse_id, render, render_status};
+use super::{Chrome, FieldErrors, page_links, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -289,13 +289,9 @@ async fn show_unit(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(q): Query<SavedQuery>,
 ) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
     match app::units::get_unit(&state.app, &actor, id).await {
         Ok(u) => {
             let view = UnitView::new(&u, lang, state.app.config.offset());
@@ -322,27 +318,14 @@ async fn edit_unit(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
     if !actor.role.edits_unit_register() {
         return page_error(Error::Forbidden, lang);
     }
     match app::units::get_unit(&state.app, &actor, id).await {
         Ok(u) => {
-            let input = UnitInput {
-                name: u.name.clone(),
-                kind: u.kind.clone(),
-                code: u.code.clone().unwrap_or_default(),
-                industry: u.industry.clone().unwrap_or_default(),
-                contact_name: u.contact_name.clone().unwrap_or_default(),
-                contact_phone: u.contact_phone.clone().unwrap_or_default(),
-                address: u.address.clone().unwrap_or_default(),
-                is_sample: u.is_sample,
-            };
+            let input = UnitInput::from(&u);
             render(
                 &form_page(
                     lang,
@@ -364,13 +347,9 @@ async fn update_unit(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Form(f): Form<UnitForm>,
 ) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
     let input = f.input();
     match app::units::update_unit(&state.app, &actor, id, &input).await {
         Ok(u) => Redirect::to(&format!("/units/{}?saved=1", u.id)).into_response(),
@@ -394,11 +373,7 @@ async fn update_unit(
     }
 }
 
-async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: String, active: bool) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
+async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: uuid::Uuid, active: bool) -> Response {
     match app::units::set_unit_active(&state.app, &actor, id, active).await {
         Ok(u) => Redirect::to(&format!("/units/{}?saved=1", u.id)).into_response(),
         Err(e) => page_error(e, lang),
@@ -409,7 +384,7 @@ async fn deactivate_unit(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
     set_active(state, lang, actor, id, false).await
 }
@@ -418,7 +393,7 @@ async fn reactivate_unit(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
     set_active(state, lang, actor, id, true).await
 }
@@ -554,12 +529,8 @@ async fn show_import(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
     let report = match app::import::get_import(&state.app, &actor, id).await {
         Ok(r) => r,
         Err(e) => return page_error(e, lang),

@@ -1,11 +1,11 @@
 //! Account administration: list, create (one-time password shown once), reset, deactivate.
 
-use crate::extract::PageForm as Form;
+use crate::extract::{PageForm as Form, PageId};
 use app::Error;
 use app::users::{Credentials, NewUser};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,7 +13,7 @@ use domain::Role;
 use serde::Deserialize;
 use store::users::UserListRow;
 
-use super::{Chrome, FieldErrors, parse_id, render, render_status};
+use super::{Chrome, FieldErrors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -192,12 +192,8 @@ async fn reset_password(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
     match app::users::reset_password(&state.app, &actor, id).await {
         Ok(creds) => {
             let page = CredentialsPage {
@@ -211,11 +207,7 @@ async fn reset_password(
     }
 }
 
-async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: String, active: bool) -> Response {
-    let id = match parse_id(&id, lang) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
+async fn set_active(state: AppState, lang: Lang, actor: app::auth::Actor, id: uuid::Uuid, active: bool) -> Response {
     match app::users::set_user_active(&state.app, &actor, id, active).await {
         Ok(()) => Redirect::to("/users").into_response(),
         Err(e) => page_error(e, lang),
@@ -226,7 +218,7 @@ async fn deactivate_user(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
     set_active(state, lang, actor, id, false).await
 }
@@ -235,7 +227,7 @@ async fn reactivate_user(
     State(state): State<AppState>,
     lang: Lang,
     PageActor(actor): PageActor,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> Response {
     set_active(state, lang, actor, id, true).await
 }
