@@ -26,6 +26,9 @@ pub struct Actor {
     /// Unit path of the authority: everything under it is in scope.
     #[serde(skip)]
     pub scope: String,
+    /// The authority is a town (not a district, not the installation).
+    #[serde(skip)]
+    pub authority_is_town: bool,
     /// The unit a liaison acts for.
     pub unit_id: Option<Uuid>,
     pub must_change_password: bool,
@@ -50,6 +53,7 @@ impl Actor {
             authority_id,
             authority_name: String::new(),
             scope,
+            authority_is_town: false,
             unit_id: None,
             must_change_password: false,
             session: None,
@@ -187,22 +191,45 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> Resul
 
 async fn load_actor(app: &App, user_id: Uuid, session: Option<&SessionRow>) -> Result<Option<Actor>> {
     let Some(user) = store::users::get(&app.db, user_id).await? else { return Ok(None) };
-    if !user.active {
-        return Ok(None);
-    }
     let Some(authority) = store::units::get(&app.db, user.authority_id).await? else { return Ok(None) };
-    let role = Role::parse(&user.role).ok_or_else(|| Error::Internal(format!("unknown role {}", user.role)))?;
-    Ok(Some(Actor {
-        user_id: Some(user.id),
+    let row = store::sessions::SessionActor {
+        id_hash: session.map(|s| s.id_hash.clone()).unwrap_or_default(),
+        user_id: user.id,
+        csrf_token: session.map(|s| s.csrf_token.clone()).unwrap_or_default(),
+        last_seen_at: store::now(),
+        expires_at: store::now(),
         username: user.username,
         display_name: user.display_name,
-        role,
+        role: user.role,
+        unit_id: user.unit_id,
+        active: user.active,
+        must_change_password: user.must_change_password,
         authority_id: authority.id,
         authority_name: authority.name,
-        scope: authority.path,
-        unit_id: user.unit_id,
-        must_change_password: user.must_change_password,
-        session: session.map(|s| SessionInfo { id_hash: s.id_hash.clone(), csrf_token: s.csrf_token.clone() }),
+        authority_path: authority.path,
+        authority_kind: authority.kind,
+    };
+    actor_from(row, session.is_some())
+}
+
+/// An actor from its joined row; `None` for a deactivated user.
+fn actor_from(r: store::sessions::SessionActor, with_session: bool) -> Result<Option<Actor>> {
+    if !r.active {
+        return Ok(None);
+    }
+    let role = Role::parse(&r.role).ok_or_else(|| Error::Internal(format!("unknown role {}", r.role)))?;
+    Ok(Some(Actor {
+        user_id: Some(r.user_id),
+        username: r.username,
+        display_name: r.display_name,
+        role,
+        authority_id: r.authority_id,
+        authority_name: r.authority_name,
+        scope: r.authority_path,
+        authority_is_town: r.authority_kind == domain::UnitKind::Town.as_str(),
+        unit_id: r.unit_id,
+        must_change_password: r.must_change_password,
+        session: with_session.then(|| SessionInfo { id_hash: r.id_hash, csrf_token: r.csrf_token }),
     }))
 }
 
@@ -213,15 +240,18 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>> {
         return Ok(None);
     }
     let now = store::now();
-    let Some(s) = store::sessions::get(&app.db, &token_hash(token)).await? else { return Ok(None) };
+    // One query: the session, its user and the user's authority.
+    let Some(s) = store::sessions::get_actor(&app.db, &token_hash(token)).await? else { return Ok(None) };
     let idle = Duration::minutes(app.config.session_idle_minutes);
     if now > s.expires_at || now - s.last_seen_at > idle {
         return Ok(None);
     }
-    let actor = load_actor(app, s.user_id, Some(&s)).await?;
+    let stale = now - s.last_seen_at > Duration::seconds(60);
+    let id_hash = s.id_hash.clone();
+    let actor = actor_from(s, true)?;
     // Writing on every request would serialise readers on SQLite; a minute's precision is enough.
-    if actor.is_some() && now - s.last_seen_at > Duration::seconds(60) {
-        store::sessions::touch(&app.db, &s.id_hash, now).await?;
+    if actor.is_some() && stale {
+        store::sessions::touch(&app.db, &id_hash, now).await?;
     }
     Ok(actor)
 }

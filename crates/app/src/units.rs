@@ -42,6 +42,7 @@ pub async fn list_units(app: &App, actor: &Actor, req: &ListUnits) -> Result<Pag
     let page = req.page.unwrap_or(1).clamp(1, 100_000);
     let query = UnitQuery {
         scope: actor.scope.clone(),
+        town: actor.authority_is_town,
         pattern: q.as_deref().map(domain::text::like_pattern),
         kind: kind.map(|k| k.as_str().to_owned()),
         active,
@@ -82,6 +83,11 @@ pub(crate) fn row_from(
         Some(p) => format!("{}{seg}/", p.path),
         None => format!("/{seg}/"),
     };
+    // Towns and districts own themselves; everything else belongs to the town above it.
+    let scope_path = match parent {
+        Some(p) if !fields.kind.is_authority() => p.path.clone(),
+        _ => path.clone(),
+    };
     let mut search_parts = vec![fields.name.as_str()];
     search_parts.extend(fields.code.as_deref());
     search_parts.extend(fields.contact_name.as_deref());
@@ -90,6 +96,7 @@ pub(crate) fn row_from(
         id,
         parent_id: parent.map(|p| p.id),
         path,
+        scope_path,
         kind: fields.kind.as_str().to_owned(),
         kind_rank: fields.kind.rank(),
         name: fields.name.clone(),
@@ -238,6 +245,7 @@ pub async fn update_unit(app: &App, actor: &Actor, id: Uuid, input: &UnitInput) 
     check_placement(&mut tx, actor, &fields, parent.as_ref(), Some(id)).await.map_err(Error::Invalid)?;
     let mut new = row_from(&fields, id, parent.as_ref(), store::now());
     new.path.clone_from(&old.path);
+    new.scope_path.clone_from(&old.scope_path);
     new.active = old.active;
     new.created_at = old.created_at;
     let diff = changes(&old, &new);

@@ -32,9 +32,34 @@ pub async fn insert(tx: &mut Tx, s: &SessionRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, id_hash: &str) -> Result<Option<SessionRow>> {
-    Ok(on_db!(db, |p| sqlx::query_as::<_, SessionRow>(
-        "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at FROM session WHERE id_hash = $1"
+/// A session joined with its user and the user's authority: everything a request needs to know
+/// about its caller, in one round trip.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionActor {
+    pub id_hash: String,
+    pub user_id: Uuid,
+    pub csrf_token: String,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<Uuid>,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub authority_id: Uuid,
+    pub authority_name: String,
+    pub authority_path: String,
+    pub authority_kind: String,
+}
+
+pub async fn get_actor(db: &Db, id_hash: &str) -> Result<Option<SessionActor>> {
+    Ok(on_db!(db, |p| sqlx::query_as::<_, SessionActor>(
+        "SELECT s.id_hash, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.username, u.display_name, \
+         u.role, u.unit_id, u.active, u.must_change_password, a.id AS authority_id, a.name AS authority_name, \
+         a.path AS authority_path, a.kind AS authority_kind \
+         FROM session s JOIN app_user u ON u.id = s.user_id JOIN unit a ON a.id = u.authority_id \
+         WHERE s.id_hash = $1"
     )
     .bind(id_hash)
     .fetch_optional(p)

@@ -11,6 +11,9 @@ pub struct UnitRow {
     pub parent_id: Option<Uuid>,
     /// `/<root id>/…/<own id>/`: the ancestors, for scoping by subtree.
     pub path: String,
+    /// The path of the owning town (or, for a town or district, its own): a town's register is
+    /// `scope_path = town.path`, an index walk in register order.
+    pub scope_path: String,
     pub kind: String,
     pub kind_rank: i32,
     pub name: String,
@@ -43,7 +46,7 @@ impl From<&UnitRow> for domain::units::UnitInput {
     }
 }
 
-const COLUMNS: &str = "id, parent_id, path, kind, kind_rank, name, sort_key, search_text, code, industry, \
+const COLUMNS: &str = "id, parent_id, path, scope_path, kind, kind_rank, name, sort_key, search_text, code, industry, \
      contact_name, contact_phone, address, is_sample, active, created_at, updated_at";
 
 /// The path segment of one unit id.
@@ -58,10 +61,12 @@ fn path_upper_bound(prefix: &str) -> String {
     s
 }
 
-/// What a unit list asks for. `scope` is the path prefix the caller may see.
+/// What a unit list asks for. `scope` is the path prefix the caller may see; `town` says the
+/// caller's authority is a town, whose units all carry exactly that `scope_path`.
 #[derive(Debug, Clone, Default)]
 pub struct UnitQuery {
     pub scope: String,
+    pub town: bool,
     /// A LIKE pattern over `search_text`, already escaped (see `domain::text::like_pattern`).
     pub pattern: Option<String>,
     pub kind: Option<String>,
@@ -72,9 +77,9 @@ pub struct UnitQuery {
 
 pub async fn insert(tx: &mut Tx, u: &UnitRow) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO unit (id, parent_id, path, kind, kind_rank, name, sort_key, search_text, code, industry, \
-         contact_name, contact_phone, address, is_sample, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        "INSERT INTO unit (id, parent_id, path, scope_path, kind, kind_rank, name, sort_key, search_text, code, \
+         industry, contact_name, contact_phone, address, is_sample, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $18, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     )
     .bind(u.id)
     .bind(u.parent_id)
@@ -93,6 +98,7 @@ pub async fn insert(tx: &mut Tx, u: &UnitRow) -> Result<()> {
     .bind(u.active)
     .bind(u.created_at)
     .bind(u.updated_at)
+    .bind(&u.scope_path)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -176,35 +182,65 @@ pub async fn find_by_name(tx: &mut Tx, parent: Uuid, name: &str, except: Option<
     .await)?)
 }
 
-const LIST_WHERE: &str = "WHERE path >= $1 AND path < $2 \
-     AND ($3 IS NULL OR search_text LIKE $3 ESCAPE '\\') \
-     AND ($4 IS NULL OR kind = $4) AND ($5 IS NULL OR active = $5)";
-
 /// One page of the units under `q.scope`, in register order, and how many match in all.
+///
+/// The WHERE clause holds only the filters asked for (each a fixed fragment with a bound value),
+/// so that a town's default list — `scope_path = $1 AND active = $2` — walks the index
+/// `(scope_path, active, kind_rank, sort_key, id)` in register order and stops after a page, and
+/// its count reads that index alone. A district's list is a range, sorted.
 pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
-    let upper = path_upper_bound(&q.scope);
-    let rows_sql =
-        format!("SELECT {COLUMNS} FROM unit {LIST_WHERE} ORDER BY kind_rank, sort_key, id LIMIT $6 OFFSET $7");
-    let count_sql = format!("SELECT COUNT(*) FROM unit {LIST_WHERE}");
-    let rows = on_db!(db, |p| sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(rows_sql.as_str()))
-        .bind(&q.scope)
-        .bind(&upper)
-        .bind(&q.pattern)
-        .bind(&q.kind)
-        .bind(q.active)
-        .bind(q.limit)
-        .bind(q.offset)
-        .fetch_all(p)
-        .await)?;
-    let total: i64 = on_db!(db, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
-        .bind(&q.scope)
-        .bind(&upper)
-        .bind(&q.pattern)
-        .bind(&q.kind)
-        .bind(q.active)
-        .fetch_one(p)
-        .await)?;
+    let mut filter = String::from(if q.town { "scope_path = $1" } else { "scope_path >= $1 AND scope_path < $2" });
+    let mut binds: Vec<Bind> = vec![Bind::Text(q.scope.clone())];
+    if !q.town {
+        binds.push(Bind::Text(path_upper_bound(&q.scope)));
+    }
+    if let Some(active) = q.active {
+        binds.push(Bind::Bool(active));
+        filter.push_str(&format!(" AND active = ${}", binds.len()));
+    }
+    if let Some(kind) = &q.kind {
+        binds.push(Bind::Text(kind.clone()));
+        filter.push_str(&format!(" AND kind = ${}", binds.len()));
+    }
+    if let Some(pattern) = &q.pattern {
+        binds.push(Bind::Text(pattern.clone()));
+        filter.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    let n = binds.len();
+    let rows_sql = format!(
+        "SELECT {COLUMNS} FROM unit WHERE {filter} ORDER BY scope_path, active, kind_rank, sort_key, id \
+         LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM unit WHERE {filter}");
+    let rows = on_db!(db, |p| {
+        let mut query = sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(rows_sql.as_str()));
+        for b in &binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Bool(v) => query.bind(*v),
+            };
+        }
+        query.bind(q.limit).bind(q.offset).fetch_all(p).await
+    })?;
+    let total: i64 = on_db!(db, |p| {
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+        for b in &binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Bool(v) => query.bind(*v),
+            };
+        }
+        query.fetch_one(p).await
+    })?;
     Ok((rows, total))
+}
+
+/// A value bound to a composed query.
+enum Bind {
+    Text(String),
+    Bool(bool),
 }
 
 /// A unit named by its code or its exact name (the first by register order when names repeat).

@@ -4,6 +4,8 @@ CREATE TABLE unit (
     id UUID PRIMARY KEY NOT NULL,
     parent_id UUID REFERENCES unit (id),
     path TEXT COLLATE "C" NOT NULL,
+    -- The path of the town or district that owns the unit: a town lists its units by equality.
+    scope_path TEXT COLLATE "C" NOT NULL,
     kind TEXT NOT NULL,
     kind_rank INTEGER NOT NULL,
     name TEXT NOT NULL,
@@ -22,7 +24,7 @@ CREATE TABLE unit (
 CREATE UNIQUE INDEX unit_code_key ON unit (code);
 CREATE UNIQUE INDEX unit_parent_name_key ON unit (parent_id, name);
 CREATE INDEX unit_path_idx ON unit (path);
-CREATE INDEX unit_order_idx ON unit (kind_rank, sort_key);
+CREATE INDEX unit_scope_order_idx ON unit (scope_path, active, kind_rank, sort_key, id);
 
 CREATE TABLE app_user (
     id UUID PRIMARY KEY NOT NULL,

@@ -52,13 +52,26 @@ pub struct UnitView {
     pub updated: String,
 }
 
+/// The kinds' names in one language, looked up once per page rather than once per row.
+struct KindLabels(Vec<(UnitKind, String)>);
+
+impl KindLabels {
+    fn new(lang: Lang) -> KindLabels {
+        KindLabels(UnitKind::ALL.iter().map(|k| (*k, lang.t(&format!("kind-{}", k.as_str())))).collect())
+    }
+
+    fn get(&self, kind: UnitKind) -> Option<&String> {
+        self.0.iter().find(|(k, _)| *k == kind).map(|(_, l)| l)
+    }
+}
+
 impl UnitView {
-    fn new(u: &UnitRow, lang: Lang, offset: chrono::FixedOffset) -> UnitView {
+    fn new(u: &UnitRow, labels: &KindLabels, offset: chrono::FixedOffset) -> UnitView {
         let kind = UnitKind::parse(&u.kind);
         UnitView {
             id: u.id.to_string(),
             name: u.name.clone(),
-            kind: kind.map(|k| lang.t(&format!("kind-{}", k.as_str()))).unwrap_or_else(|| u.kind.clone()),
+            kind: kind.and_then(|k| labels.get(k)).cloned().unwrap_or_else(|| u.kind.clone()),
             code: u.code.clone().unwrap_or_default(),
             industry: u.industry.clone().unwrap_or_default(),
             contact_name: u.contact_name.clone().unwrap_or_default(),
@@ -117,7 +130,15 @@ async fn list_units(
         .append_pair("status", req.status.as_deref().unwrap_or(""))
         .finish();
     let (units, total, current, pages) = match &page {
-        Some(p) => (p.items.iter().map(|u| UnitView::new(u, lang, offset)).collect(), p.total, p.page, p.pages()),
+        Some(p) => (
+            {
+                let labels = KindLabels::new(lang);
+                p.items.iter().map(|u| UnitView::new(u, &labels, offset)).collect()
+            },
+            p.total,
+            p.page,
+            p.pages(),
+        ),
         None => (Vec::new(), 0, 1, 1),
     };
     let view = ListPage {
@@ -294,7 +315,7 @@ async fn show_unit(
 ) -> Response {
     match app::units::get_unit(&state.app, &actor, id).await {
         Ok(u) => {
-            let view = UnitView::new(&u, lang, state.app.config.offset());
+            let view = UnitView::new(&u, &KindLabels::new(lang), state.app.config.offset());
             let page = DetailPage {
                 c: Chrome::new(lang, u.name.clone(), Some(&actor), "/units"),
                 unit: view,
