@@ -156,11 +156,18 @@ pub async fn login(app: &App, username: &str, password: &str, ip: &str) -> Resul
             false
         }
     };
+    let known_authority = user.as_ref().map(|u| u.authority_id);
     let Some(user) = user.filter(|_| ok) else {
         store::users::record_failure(&app.db, &username, ip, now).await?;
+        // A failure against a real account belongs to its town's trail, where its auditor sees it;
+        // one against an unknown name to the installation's.
+        let scope = match known_authority {
+            Some(a) => store::units::get(&app.db, a).await?.map(|a| a.path),
+            None => None,
+        };
         let mut tx = app.db.begin().await?;
         let event = store::audit::NewEvent {
-            scope: None,
+            scope: scope.as_deref(),
             actor_id: None,
             actor_name: &username,
             action: "auth.login_failed",

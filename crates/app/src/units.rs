@@ -3,7 +3,7 @@
 use domain::units::{UnitFields, UnitInput};
 use domain::{FieldError, Role, UnitKind};
 use serde_json::json;
-use store::units::{UnitQuery, UnitRow};
+use store::units::{UnitQuery, UnitRow, UnitSummary};
 use uuid::Uuid;
 
 use crate::auth::{Actor, record};
@@ -21,7 +21,7 @@ pub struct ListUnits {
     pub page: Option<i64>,
 }
 
-pub async fn list_units(app: &App, actor: &Actor, req: &ListUnits) -> Result<Page<UnitRow>> {
+pub async fn list_units(app: &App, actor: &Actor, req: &ListUnits) -> Result<Page<UnitSummary>> {
     if !actor.role.reads_unit_register() {
         return Err(Error::Forbidden);
     }

@@ -182,13 +182,57 @@ pub async fn find_by_name(tx: &mut Tx, parent: Uuid, name: &str, except: Option<
     .await)?)
 }
 
+/// A unit as a list shows it: without the keys and paths only the database needs.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct UnitSummary {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub kind: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub industry: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub is_sample: bool,
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&UnitRow> for UnitSummary {
+    fn from(u: &UnitRow) -> Self {
+        UnitSummary {
+            id: u.id,
+            parent_id: u.parent_id,
+            kind: u.kind.clone(),
+            name: u.name.clone(),
+            code: u.code.clone(),
+            industry: u.industry.clone(),
+            contact_name: u.contact_name.clone(),
+            contact_phone: u.contact_phone.clone(),
+            address: u.address.clone(),
+            is_sample: u.is_sample,
+            active: u.active,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Listed {
+    #[sqlx(flatten)]
+    unit: UnitSummary,
+    total: i64,
+}
+
 /// One page of the units under `q.scope`, in register order, and how many match in all.
 ///
 /// The WHERE clause holds only the filters asked for (each a fixed fragment with a bound value),
 /// so that a town's default list — `scope_path = $1 AND active = $2` — walks the index
 /// `(scope_path, active, kind_rank, sort_key, id)` in register order and stops after a page, and
-/// its count reads that index alone. A district's list is a range, sorted.
-pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
+/// its count reads that index alone. A district's list is a range, sorted. The count rides along
+/// as a scalar subquery: one round trip for a page.
+pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitSummary>, i64)> {
     let mut filter = String::from(if q.town { "scope_path = $1" } else { "scope_path >= $1 AND scope_path < $2" });
     let mut binds: Vec<Bind> = vec![Bind::Text(q.scope.clone())];
     if !q.town {
@@ -208,14 +252,14 @@ pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
     }
     let n = binds.len();
     let rows_sql = format!(
-        "SELECT {COLUMNS} FROM unit WHERE {filter} ORDER BY scope_path, active, kind_rank, sort_key, id \
-         LIMIT ${} OFFSET ${}",
+        "SELECT id, parent_id, kind, name, code, industry, contact_name, contact_phone, address, is_sample, active, \
+         updated_at, (SELECT COUNT(*) FROM unit WHERE {filter}) AS total \
+         FROM unit WHERE {filter} ORDER BY scope_path, active, kind_rank, sort_key, id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM unit WHERE {filter}");
-    let rows = on_db!(db, |p| {
-        let mut query = sqlx::query_as::<_, UnitRow>(sqlx::AssertSqlSafe(rows_sql.as_str()));
+    let rows: Vec<Listed> = on_db!(db, |p| {
+        let mut query = sqlx::query_as::<_, Listed>(sqlx::AssertSqlSafe(rows_sql.as_str()));
         for b in &binds {
             query = match b {
                 Bind::Text(t) => query.bind(t),
@@ -224,6 +268,12 @@ pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
         }
         query.bind(q.limit).bind(q.offset).fetch_all(p).await
     })?;
+    if let Some(first) = rows.first() {
+        let total = first.total;
+        return Ok((rows.into_iter().map(|r| r.unit).collect(), total));
+    }
+    // A page past the end (or no match): count on its own.
+    let count_sql = format!("SELECT COUNT(*) FROM unit WHERE {filter}");
     let total: i64 = on_db!(db, |p| {
         let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
         for b in &binds {
@@ -234,7 +284,7 @@ pub async fn list(db: &Db, q: &UnitQuery) -> Result<(Vec<UnitRow>, i64)> {
         }
         query.fetch_one(p).await
     })?;
-    Ok((rows, total))
+    Ok((Vec::new(), total))
 }
 
 /// A value bound to a composed query.

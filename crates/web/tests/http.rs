@@ -69,8 +69,12 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong_and_gue
     assert!(locked.header("retry-after").is_some());
     let api = app.json(&ANON, Method::POST, "/api/v1/session", json!({"username": "qf.admin", "password": "x"})).await;
     assert_eq!(api.json()["error"]["code"], "too_many_attempts");
-    // Another account is not locked by these failures.
+    // Another account is not locked by these failures, and the town's auditor sees them.
     app.login_demo("qf.organiser").await;
+    let auditor = app.login_demo("qf.auditor").await;
+    let trail = app.get(&auditor, "/api/v1/audit-events?action=auth.login_failed").await.json();
+    // Five wrong passwords for qf.admin; the unknown name is not the town's, the throttled try not a check.
+    assert_eq!(trail["total"], 5, "{trail}");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use domain::units::UnitInput;
 use serde::{Deserialize, Serialize};
-use store::units::UnitRow;
+use store::units::{UnitRow, UnitSummary};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,8 +47,8 @@ pub struct Unit {
     pub updated_at: String,
 }
 
-impl From<&UnitRow> for Unit {
-    fn from(u: &UnitRow) -> Self {
+impl From<&UnitSummary> for Unit {
+    fn from(u: &UnitSummary) -> Self {
         Unit {
             id: u.id.to_string(),
             parent_id: u.parent_id.map(|p| p.to_string()),
@@ -63,6 +63,12 @@ impl From<&UnitRow> for Unit {
             active: u.active,
             updated_at: u.updated_at.to_rfc3339(),
         }
+    }
+}
+
+impl From<&UnitRow> for Unit {
+    fn from(u: &UnitRow) -> Self {
+        Unit::from(&UnitSummary::from(u))
     }
 }
 

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use domain::UnitKind;
 use domain::units::{INDUSTRIES, UnitInput};
 use serde::Deserialize;
-use store::units::UnitRow;
+use store::units::{UnitRow, UnitSummary};
 
 use super::{Chrome, FieldErrors, page_links, render, render_status};
 use crate::AppState;
@@ -49,7 +49,7 @@ pub struct UnitView {
     pub active: bool,
     pub is_sample: bool,
     pub is_authority: bool,
-    pub updated: String,
+    updated: chrono::DateTime<chrono::FixedOffset>,
 }
 
 /// The kinds' names in one language, looked up once per page rather than once per row.
@@ -66,7 +66,7 @@ impl KindLabels {
 }
 
 impl UnitView {
-    fn new(u: &UnitRow, labels: &KindLabels, offset: chrono::FixedOffset) -> UnitView {
+    fn new(u: &UnitSummary, labels: &KindLabels, offset: chrono::FixedOffset) -> UnitView {
         let kind = UnitKind::parse(&u.kind);
         UnitView {
             id: u.id.to_string(),
@@ -80,8 +80,13 @@ impl UnitView {
             active: u.active,
             is_sample: u.is_sample,
             is_authority: kind.is_some_and(UnitKind::is_authority),
-            updated: u.updated_at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+            updated: u.updated_at.with_timezone(&offset),
         }
+    }
+
+    /// Only the detail page shows it: formatted when asked, not for every row of a list.
+    pub fn updated(&self) -> String {
+        self.updated.format("%Y-%m-%d %H:%M").to_string()
     }
 }
 
@@ -315,7 +320,7 @@ async fn show_unit(
 ) -> Response {
     match app::units::get_unit(&state.app, &actor, id).await {
         Ok(u) => {
-            let view = UnitView::new(&u, &KindLabels::new(lang), state.app.config.offset());
+            let view = UnitView::new(&UnitSummary::from(&u), &KindLabels::new(lang), state.app.config.offset());
             let page = DetailPage {
                 c: Chrome::new(lang, u.name.clone(), Some(&actor), "/units"),
                 unit: view,
