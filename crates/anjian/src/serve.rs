@@ -15,6 +15,14 @@ pub async fn serve(app: App) -> Result<()> {
         tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let state = web::AppState::new(app.clone());
     let ready = state.ready.clone();
+    let metrics = state.metrics.clone();
+    let upkeep = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            metrics.upkeep();
+        }
+    });
     let router = web::router(state);
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     tracing::info!(address = %listen, database = app.db.backend(), "serving");
@@ -34,6 +42,7 @@ pub async fn serve(app: App) -> Result<()> {
         .await
         .context("server error")?;
     housekeeping.abort();
+    upkeep.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -39,6 +39,12 @@ impl Metrics {
         });
     }
 
+    /// Folds the latency samples recorded since the last call into the histograms. Without it the
+    /// samples pile up until `/metrics` is next scraped; `serve` calls it every few seconds.
+    pub fn upkeep(&self) {
+        self.recorder.handle().run_upkeep();
+    }
+
     fn render(&self, pool: (u32, u32, u32)) -> String {
         metrics::with_local_recorder(&self.recorder, || {
             metrics::gauge!("db_pool_connections").set(f64::from(pool.0));
