@@ -19,6 +19,7 @@ Configuration (built-in defaults, then the --config file, then environment varia
   ANJIAN_PUBLIC_URL        how people reach the server; https:// turns on Secure cookies
   ANJIAN_UTC_OFFSET_HOURS  time zone for display                   [default: 8]
   ANJIAN_SESSION_IDLE_MINUTES / ANJIAN_SESSION_MAX_HOURS           [default: 30 / 12]
+  ANJIAN_SESSION_CACHE_SECONDS  how long an instance trusts its memory of a session [default: 5]
   ANJIAN_LOGIN_MAX_FAILURES_PER_ACCOUNT / _PER_IP / ANJIAN_LOGIN_WINDOW_MINUTES  [default: 5 / 30 / 15]
   ANJIAN_UPLOAD_MAX_MIB    largest evidence upload                 [default: 500]
   ANJIAN_IMPORT_MAX_MIB    largest unit-import file                [default: 10]

@@ -236,7 +236,7 @@ fn actor_from(r: store::sessions::SessionActor, with_session: bool) -> Result<Op
         authority_is_town: r.authority_kind == domain::UnitKind::Town.as_str(),
         unit_id: r.unit_id,
         must_change_password: r.must_change_password,
-        session: with_session.then(|| SessionInfo { id_hash: r.id_hash, csrf_token: r.csrf_token }),
+        session: with_session.then_some(SessionInfo { id_hash: r.id_hash, csrf_token: r.csrf_token }),
     }))
 }
 
@@ -246,9 +246,13 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>> {
     if token.len() > 64 {
         return Ok(None);
     }
+    let hash = token_hash(token);
+    if let Some(actor) = app.sessions.get(&hash) {
+        return Ok(Some(actor));
+    }
     let now = store::now();
     // One query: the session, its user and the user's authority.
-    let Some(s) = store::sessions::get_actor(&app.db, &token_hash(token)).await? else { return Ok(None) };
+    let Some(s) = store::sessions::get_actor(&app.db, &hash).await? else { return Ok(None) };
     let idle = Duration::minutes(app.config.session_idle_minutes);
     if now > s.expires_at || now - s.last_seen_at > idle {
         return Ok(None);
@@ -257,8 +261,11 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>> {
     let id_hash = s.id_hash.clone();
     let actor = actor_from(s, true)?;
     // Writing on every request would serialise readers on SQLite; a minute's precision is enough.
-    if actor.is_some() && stale {
-        store::sessions::touch(&app.db, &id_hash, now).await?;
+    if let Some(a) = &actor {
+        if stale {
+            store::sessions::touch(&app.db, &id_hash, now).await?;
+        }
+        app.sessions.put(&id_hash, a);
     }
     Ok(actor)
 }
@@ -270,6 +277,7 @@ pub async fn logout(app: &App, actor: &Actor) -> Result<()> {
     store::sessions::delete(&mut tx, &session.id_hash).await?;
     record(&mut tx, actor, "auth.logout", "user", actor.user_id, json!({})).await?;
     tx.commit().await?;
+    app.sessions.forget(&session.id_hash);
     Ok(())
 }
 
@@ -294,6 +302,7 @@ pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str,
     store::sessions::delete_for_user(&mut tx, user_id, keep).await?;
     record(&mut tx, actor, "user.change_password", "user", Some(user_id), json!({})).await?;
     tx.commit().await?;
+    app.sessions.forget_user(user_id);
     Ok(())
 }
 

@@ -23,6 +23,9 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// Hours after login after which a session ends regardless.
     pub session_max_hours: i64,
+    /// Seconds an instance may remember who is behind a session without asking the database.
+    /// Revocations on the same instance act at once; on other instances within this time. 0: off.
+    pub session_cache_seconds: u64,
     /// Failed logins per account within `login_window_minutes` before it is locked for that window.
     pub login_max_failures_per_account: i64,
     /// Failed logins per client address within the window.
@@ -49,6 +52,7 @@ impl Default for Config {
             utc_offset_hours: 8,
             session_idle_minutes: 30,
             session_max_hours: 12,
+            session_cache_seconds: 5,
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod import;
+pub mod session_cache;
 pub mod units;
 pub mod users;
 
@@ -23,6 +24,7 @@ pub struct App {
     pub db: Db,
     pub files: store::files::FileStore,
     pub config: Arc<Config>,
+    pub sessions: Arc<session_cache::SessionCache>,
 }
 
 impl App {
@@ -42,7 +44,9 @@ impl App {
             .await
             .map_err(|e| format!("cannot open the database {}: {e}", store::redact_url(&opts.url)))?;
         db.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
-        Ok(App { db, files, config: Arc::new(config) })
+        let sessions =
+            Arc::new(session_cache::SessionCache::new(std::time::Duration::from_secs(config.session_cache_seconds)));
+        Ok(App { db, files, config: Arc::new(config), sessions })
     }
 }
 

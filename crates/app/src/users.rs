@@ -145,6 +145,7 @@ pub async fn reset_password(app: &App, actor: &Actor, id: Uuid) -> Result<Creden
     let scoped = Actor { scope, ..actor.clone() };
     record(&mut tx, &scoped, "user.reset_password", "user", Some(id), json!({ "username": user.username })).await?;
     tx.commit().await?;
+    app.sessions.forget_user(id);
     Ok(Credentials { user_id: id, username: user.username, one_time_password: one_time })
 }
 
@@ -162,6 +163,7 @@ pub async fn set_password_cli(app: &App, actor: &Actor, username: &str, password
     record(&mut tx, &scoped, "user.reset_password", "user", Some(user.id), json!({ "username": user.username }))
         .await?;
     tx.commit().await?;
+    app.sessions.forget_user(user.id);
     Ok(Credentials { user_id: user.id, username: user.username, one_time_password: password.to_owned() })
 }
 
@@ -183,5 +185,6 @@ pub async fn set_user_active(app: &App, actor: &Actor, id: Uuid, active: bool) -
     let scoped = Actor { scope, ..actor.clone() };
     record(&mut tx, &scoped, action, "user", Some(id), json!({ "username": user.username })).await?;
     tx.commit().await?;
+    app.sessions.forget_user(id);
     Ok(())
 }

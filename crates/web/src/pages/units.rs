@@ -52,6 +52,12 @@ pub struct UnitView {
     updated: chrono::DateTime<chrono::FixedOffset>,
 }
 
+/// One row of the list, borrowing the stored summary: a page of 50 rows copies no strings.
+pub struct ListRow<'a> {
+    pub u: &'a UnitSummary,
+    pub kind: &'a str,
+}
+
 /// The kinds' names in one language, looked up once per page rather than once per row.
 struct KindLabels(Vec<(UnitKind, String)>);
 
@@ -101,9 +107,9 @@ fn kind_options(lang: Lang, kinds: &[UnitKind]) -> Vec<(String, String)> {
 
 #[derive(Template)]
 #[template(path = "units_list.html")]
-struct ListPage {
+struct ListPage<'a> {
     c: Chrome,
-    units: Vec<UnitView>,
+    units: Vec<ListRow<'a>>,
     q: String,
     kind: String,
     status: String,
@@ -123,7 +129,6 @@ async fn list_units(
     PageActor(actor): PageActor,
     Query(req): Query<ListUnits>,
 ) -> Response {
-    let offset = state.app.config.offset();
     let (page, error) = match app::units::list_units(&state.app, &actor, &req).await {
         Ok(p) => (Some(p), None),
         Err(Error::Invalid(errs)) => (None, errs.first().map(|e| lang.field_message(e))),
@@ -134,16 +139,19 @@ async fn list_units(
         .append_pair("kind", req.kind.as_deref().unwrap_or(""))
         .append_pair("status", req.status.as_deref().unwrap_or(""))
         .finish();
+    let labels = KindLabels::new(lang);
     let (units, total, current, pages) = match &page {
-        Some(p) => (
-            {
-                let labels = KindLabels::new(lang);
-                p.items.iter().map(|u| UnitView::new(u, &labels, offset)).collect()
-            },
-            p.total,
-            p.page,
-            p.pages(),
-        ),
+        Some(p) => {
+            let rows = p
+                .items
+                .iter()
+                .map(|u| ListRow {
+                    u,
+                    kind: UnitKind::parse(&u.kind).and_then(|k| labels.get(k)).map_or(u.kind.as_str(), String::as_str),
+                })
+                .collect();
+            (rows, p.total, p.page, p.pages())
+        }
         None => (Vec::new(), 0, 1, 1),
     };
     let view = ListPage {
