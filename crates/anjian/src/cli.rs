@@ -15,7 +15,7 @@ Configuration (built-in defaults, then the --config file, then environment varia
   ANJIAN_LISTEN            address to listen on                    [default: 127.0.0.1:8080]
   ANJIAN_DATA_DIR          SQLite database and uploaded files      [default: ./data]
   ANJIAN_DATABASE_URL      postgres://user:pass@host/db for PostgreSQL; empty for SQLite in the data dir
-  ANJIAN_DB_MAX_CONNECTIONS  database connections                  [default: 16]
+  ANJIAN_DB_MAX_CONNECTIONS  database connections     [default: SQLite 2 per core, at least 4; PostgreSQL 16]
   ANJIAN_PUBLIC_URL        how people reach the server; https:// turns on Secure cookies
   ANJIAN_UTC_OFFSET_HOURS  time zone for display                   [default: 8]
   ANJIAN_SESSION_IDLE_MINUTES / ANJIAN_SESSION_MAX_HOURS           [default: 30 / 12]

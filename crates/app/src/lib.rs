@@ -39,7 +39,7 @@ impl App {
         {
             tracing::warn!(removed = n, "removed temp files of unfinished uploads");
         }
-        let opts = DbOptions { url: config.database_url(), max_connections: config.db_max_connections };
+        let opts = DbOptions { url: config.database_url(), max_connections: config.pool_size() };
         let db = Db::connect(&opts)
             .await
             .map_err(|e| format!("cannot open the database {}: {e}", store::redact_url(&opts.url)))?;

@@ -67,7 +67,7 @@ impl TestApp {
         let mut config = app::Config {
             data_dir: db.dir.path().join("data"),
             database_url: db.url.clone(),
-            db_max_connections: 4,
+            db_max_connections: Some(4),
             // Fast hashing: tests check behaviour, not the cost parameters.
             argon2_memory_kib: 64,
             ..app::Config::default()
