@@ -59,28 +59,15 @@ async fn the_demo_loads_once_and_the_audit_trail_verifies_until_a_row_is_edited_
     assert!(stdout(&ok).starts_with("OK"), "{}", stdout(&ok));
 
     // Someone with access to the database file drops the guard and edits row 4.
-    let url = db.url.clone();
-    let tamper = [
-        if db.is_postgres() {
-            "ALTER TABLE audit_event DISABLE TRIGGER USER"
-        } else {
-            "DROP TRIGGER audit_event_no_update"
-        },
-        "UPDATE audit_event SET actor_name = 'someone else' WHERE seq = 4",
-    ];
-    if db.is_postgres() {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        for sql in tamper {
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
-    } else {
-        use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        for sql in tamper {
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
+    let store = store::Db::connect(&store::DbOptions { url: db.url.clone(), max_connections: 1 }).await.unwrap();
+    let unguard = match store {
+        store::Db::Postgres(_) => "ALTER TABLE audit_event DISABLE TRIGGER USER",
+        store::Db::Sqlite(_) => "DROP TRIGGER audit_event_no_update",
+    };
+    for sql in [unguard, "UPDATE audit_event SET actor_name = 'someone else' WHERE seq = 4"] {
+        store::on_db!(&store, |p| sqlx::query(sql).execute(p).await.map(|_| ())).unwrap();
     }
+    store.close().await;
     let broken = anjian(&db, &["audit", "verify"], &[]);
     assert_eq!(broken.status.code(), Some(1));
     assert_eq!(stdout(&broken).trim(), "BROKEN: row seq=4: its content does not match its hash (edited)");

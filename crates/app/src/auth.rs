@@ -315,8 +315,23 @@ pub(crate) async fn record(
     entity_id: Option<Uuid>,
     summary: serde_json::Value,
 ) -> Result<()> {
+    record_in(tx, actor, &actor.scope, action, entity, entity_id, summary).await
+}
+
+/// Appends an audit row to the trail of the authority at `scope` (where the record changed
+/// belongs) rather than the actor's own: an account of a town, changed from the district or the
+/// command line, is seen by that town's auditor.
+pub(crate) async fn record_in(
+    tx: &mut store::Tx,
+    actor: &Actor,
+    scope: &str,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    summary: serde_json::Value,
+) -> Result<()> {
     let event = store::audit::NewEvent {
-        scope: Some(&actor.scope),
+        scope: Some(scope),
         actor_id: actor.audit_id(),
         actor_name: &actor.audit_name(),
         action,

@@ -7,7 +7,7 @@ use serde_json::json;
 use store::users::UserRow;
 use uuid::Uuid;
 
-use crate::auth::{Actor, hash_password, record};
+use crate::auth::{Actor, hash_password, record, record_in};
 use crate::{App, Error, Result};
 
 /// The password of every demo account. A demo is for trying the product, never for real data.
@@ -182,10 +182,10 @@ pub async fn load(app: &App) -> Result<Outcome> {
             updated_at: now,
         };
         store::users::insert(&mut tx, &user).await?;
-        let scoped = Actor { scope: authority.path.clone(), ..system.clone() };
-        record(
+        record_in(
             &mut tx,
-            &scoped,
+            &system,
+            &authority.path,
             "user.create",
             "user",
             Some(user.id),

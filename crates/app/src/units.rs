@@ -6,7 +6,7 @@ use serde_json::json;
 use store::units::{UnitQuery, UnitRow, UnitSummary};
 use uuid::Uuid;
 
-use crate::auth::{Actor, record};
+use crate::auth::{Actor, record, record_in};
 use crate::{App, Error, Page, Result};
 
 pub const PER_PAGE: i64 = 50;
@@ -188,12 +188,13 @@ pub async fn create_unit(app: &App, actor: &Actor, parent_id: Option<&str>, inpu
     let mut tx = app.db.begin().await?;
     check_placement(&mut tx, actor, &fields, parent.as_ref(), None).await.map_err(Error::Invalid)?;
     store::units::insert(&mut tx, &row).await?;
-    let scoped = Actor { scope: row.path.clone(), ..actor.clone() };
-    let actor = if actor.sees(&row.path) { actor } else { &scoped };
+    // A new district is the root of its own trail.
+    let scope = if actor.sees(&row.path) { actor.scope.as_str() } else { row.path.as_str() };
     let parent_name = parent.as_ref().map(|p| p.name.clone());
-    record(
+    record_in(
         &mut tx,
         actor,
+        scope,
         "unit.create",
         "unit",
         Some(row.id),

@@ -5,7 +5,7 @@ use serde_json::json;
 use store::users::{UserListRow, UserRow};
 use uuid::Uuid;
 
-use crate::auth::{Actor, hash_password, one_time_password, record};
+use crate::auth::{Actor, hash_password, one_time_password, record_in};
 use crate::units::parse_optional_id;
 use crate::{App, Error, Result};
 
@@ -107,10 +107,10 @@ pub async fn create_user(app: &App, actor: &Actor, input: &NewUser, password: Op
         return Err(Error::invalid("username", "taken", "该用户名已被使用"));
     }
     store::users::insert(&mut tx, &row).await?;
-    let scoped = Actor { scope: authority.path.clone(), ..actor.clone() };
-    record(
+    record_in(
         &mut tx,
-        &scoped,
+        actor,
+        &authority.path,
         "user.create",
         "user",
         Some(row.id),
@@ -136,17 +136,7 @@ async fn managed_user(app: &App, tx: &mut store::Tx, actor: &Actor, id: Uuid) ->
 
 /// Gives a user a new one-time password and ends all their sessions.
 pub async fn reset_password(app: &App, actor: &Actor, id: Uuid) -> Result<Credentials> {
-    let one_time = one_time_password();
-    let hash = hash_password(app, &one_time).await?;
-    let mut tx = app.db.begin().await?;
-    let (user, scope) = managed_user(app, &mut tx, actor, id).await?;
-    store::users::set_password(&mut tx, id, &hash, true, store::now()).await?;
-    store::sessions::delete_for_user(&mut tx, id, None).await?;
-    let scoped = Actor { scope, ..actor.clone() };
-    record(&mut tx, &scoped, "user.reset_password", "user", Some(id), json!({ "username": user.username })).await?;
-    tx.commit().await?;
-    app.sessions.forget_user(id);
-    Ok(Credentials { user_id: id, username: user.username, one_time_password: one_time })
+    replace_password(app, actor, id, &one_time_password(), true).await
 }
 
 /// Sets a password from the command line (the operator chose it; no change is forced).
@@ -154,17 +144,32 @@ pub async fn set_password_cli(app: &App, actor: &Actor, username: &str, password
     let user =
         store::users::find_by_username(&app.db, &username.trim().to_lowercase()).await?.ok_or(Error::NotFound)?;
     domain::users::check_password(password, &user.username).map_err(|e| Error::Invalid(vec![e]))?;
+    replace_password(app, actor, user.id, password, false).await
+}
+
+/// Replaces a user's password and ends all their sessions, here and (within the session cache's
+/// seconds) on every instance.
+async fn replace_password(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    password: &str,
+    must_change: bool,
+) -> Result<Credentials> {
+    if !actor.role.manages_accounts() {
+        return Err(Error::Forbidden);
+    }
+    // Hashed before the transaction: argon2 must not hold SQLite's write lock.
     let hash = hash_password(app, password).await?;
     let mut tx = app.db.begin().await?;
-    let (user, scope) = managed_user(app, &mut tx, actor, user.id).await?;
-    store::users::set_password(&mut tx, user.id, &hash, false, store::now()).await?;
-    store::sessions::delete_for_user(&mut tx, user.id, None).await?;
-    let scoped = Actor { scope, ..actor.clone() };
-    record(&mut tx, &scoped, "user.reset_password", "user", Some(user.id), json!({ "username": user.username }))
+    let (user, scope) = managed_user(app, &mut tx, actor, id).await?;
+    store::users::set_password(&mut tx, id, &hash, must_change, store::now()).await?;
+    store::sessions::delete_for_user(&mut tx, id, None).await?;
+    record_in(&mut tx, actor, &scope, "user.reset_password", "user", Some(id), json!({ "username": user.username }))
         .await?;
     tx.commit().await?;
-    app.sessions.forget_user(user.id);
-    Ok(Credentials { user_id: user.id, username: user.username, one_time_password: password.to_owned() })
+    app.sessions.forget_user(id);
+    Ok(Credentials { user_id: id, username: user.username, one_time_password: password.to_owned() })
 }
 
 /// Deactivates (ends sessions, refuses login) or reactivates an account; never one's own.
@@ -182,8 +187,7 @@ pub async fn set_user_active(app: &App, actor: &Actor, id: Uuid, active: bool) -
         store::sessions::delete_for_user(&mut tx, id, None).await?;
     }
     let action = if active { "user.reactivate" } else { "user.deactivate" };
-    let scoped = Actor { scope, ..actor.clone() };
-    record(&mut tx, &scoped, action, "user", Some(id), json!({ "username": user.username })).await?;
+    record_in(&mut tx, actor, &scope, action, "user", Some(id), json!({ "username": user.username })).await?;
     tx.commit().await?;
     app.sessions.forget_user(id);
     Ok(())

@@ -48,15 +48,3 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<ImportRow>> {
     .fetch_optional(p)
     .await)?)
 }
-
-/// The latest imports into one authority.
-pub async fn recent(db: &Db, authority_id: Uuid, limit: i64) -> Result<Vec<ImportRow>> {
-    Ok(on_db!(db, |p| sqlx::query_as::<_, ImportRow>(
-        "SELECT id, authority_id, file_id, applied, rows_total, rows_failed, report, created_by, created_at \
-         FROM unit_import WHERE authority_id = $1 ORDER BY created_at DESC LIMIT $2"
-    )
-    .bind(authority_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?)
-}

@@ -52,10 +52,6 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"));
         TestDb { url, dir, postgres: Some((admin_url.to_owned(), name)) }
     }
-
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
-    }
 }
 
 /// `postgres://u@h:5432/test?x=y` with the database name replaced.
