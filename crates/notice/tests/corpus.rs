@@ -1,0 +1,60 @@
+//! The reader against the corpus: the seed notice must come out exactly as expected, and the corpus of
+//! varied notices in `tests/corpus/` must score at least 0.95 field accuracy (a field counts when its whole
+//! value equals the expected one).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn corpus() -> Vec<(PathBuf, String, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+        let expected = path.with_extension("expected.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
+        out.push((path, text, value));
+    }
+    out
+}
+
+#[test]
+fn the_seed_notice_reads_exactly_as_expected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/corpus/seed.txt")).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/corpus/seed.expected.json")).unwrap()).unwrap();
+    let got = serde_json::to_value(notice::parse(&text)).unwrap();
+    assert_eq!(got, expected, "\n{}", serde_json::to_string_pretty(&got).unwrap());
+}
+
+#[test]
+fn the_corpus_scores_at_least_095_field_accuracy() {
+    let corpus = corpus();
+    assert!(corpus.len() >= 16, "the corpus holds {} notices", corpus.len());
+    let (mut right, mut total) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    for (path, text, expected) in &corpus {
+        let got = serde_json::to_value(notice::parse(text)).unwrap();
+        let expected = expected.as_object().unwrap();
+        for (field, want) in expected {
+            total += 1;
+            let have = got.get(field).unwrap_or(&Value::Null);
+            if have == want {
+                right += 1;
+            } else {
+                let name = path.file_name().unwrap().to_string_lossy();
+                misses.push(format!("{name} {field}:\n  want {want}\n  have {have}"));
+            }
+        }
+    }
+    let score = right as f64 / total as f64;
+    println!("field accuracy {right}/{total} = {score:.3}");
+    for m in &misses {
+        println!("{m}");
+    }
+    assert!(score >= 0.95, "field accuracy {score:.3} < 0.95:\n{}", misses.join("\n"));
+}
