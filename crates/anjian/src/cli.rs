@@ -57,6 +57,20 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Official notices.
+    #[command(subcommand)]
+    Notice(NoticeCommand),
+}
+
+#[derive(Subcommand)]
+enum NoticeCommand {
+    /// Read a notice (UTF-8 or GBK text, or .docx) and print what it says.
+    Parse {
+        file: PathBuf,
+        /// Print the JSON structure instead of a readable summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +171,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    // Reading a notice touches no database and needs no configuration.
+    if let Some(Command::Notice(NoticeCommand::Parse { file, json })) = &cli.command {
+        say!("{}", crate::notice::parse(file, *json)?.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = load_config(cli.config.as_ref())?;
     init_logs();
     let rt = runtime()?;
@@ -177,6 +196,7 @@ pub fn run() -> Result<ExitCode> {
                     crate::serve::serve(app).await?;
                 }
             }
+            Command::Notice(_) => {}
             Command::Admin(cmd) => admin(&open(config).await?, cmd).await?,
             Command::Audit(AuditCommand::Verify) => {
                 let app = open(config).await?;

@@ -1,6 +1,7 @@
-//! The one Anjian binary: `serve` (the default), `migrate`, `demo`, `admin …`, `audit verify`.
+//! The one Anjian binary: `serve` (the default), `migrate`, `demo`, `admin …`, `audit verify`, `notice parse`.
 
 mod cli;
+mod notice;
 mod serve;
 
 use std::process::ExitCode;

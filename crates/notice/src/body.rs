@@ -10,7 +10,7 @@ use regex::{Captures, Regex};
 use crate::dates::{self, DAY, MONTH, YEAR};
 use crate::header::Head;
 use crate::tail::Tail;
-use crate::text::{Doc, is_blank_char, re, trim_range};
+use crate::text::{Doc, captures_in, is_blank_char, re, trim_range};
 use crate::{Dated, Field, Marks, Period, Section};
 
 const SP: &str = r"[\s\u{3000}]*";
@@ -63,6 +63,7 @@ pub(crate) struct Body {
     pub theme: Option<String>,
     pub period: Option<Period>,
     pub sections: Vec<Section>,
+    pub section_spans: Vec<Range<usize>>,
     pub deadlines: Vec<Dated>,
     pub key_dates: Vec<Dated>,
 }
@@ -74,11 +75,12 @@ pub(crate) fn first_year(doc: &Doc) -> Option<i32> {
 pub(crate) fn read(doc: &Doc, head: &Head, tail: &Tail, year: Option<i32>, marks: &mut Marks) -> Body {
     let lines: Vec<usize> =
         (head.body_start..doc.lines.len()).filter(|&i| !tail.taken[i] && !doc.is_blank(i)).collect();
-    let (sections, first_section_line) = sections(doc, head, tail, &lines, marks);
+    let (sections, section_spans, first_section_line) = sections(doc, head, tail, &lines, marks);
     Body {
         theme: theme(doc, &lines, marks),
         period: year.and_then(|y| period(doc, &lines, first_section_line, y, marks)),
         sections,
+        section_spans,
         deadlines: year.map(|y| deadlines(doc, &lines, y, marks)).unwrap_or_default(),
         key_dates: year.map(|y| key_dates(doc, head.title_line, y, marks)).unwrap_or_default(),
     }
@@ -95,6 +97,10 @@ struct Heading {
 fn heading(doc: &Doc, line: usize) -> Option<Heading> {
     let r = doc.trimmed(line);
     let key = &doc.key[r.clone()];
+    // Headings start with a numeral or a bracket; most lines do not.
+    if !key.starts_with(|c: char| c.is_ascii_digit() || "（(一二三四五六七八九十０１２３４５６７８９".contains(c)) {
+        return None;
+    }
     for (level, re) in LEVELS.iter().enumerate() {
         let Some(c) = re.captures(key) else { continue };
         let whole = c.get(0)?;
@@ -135,7 +141,9 @@ fn runs(headings: &[&Heading]) -> Vec<Vec<usize>> {
     runs
 }
 
-fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Marks) -> (Vec<Section>, Option<usize>) {
+type Sections = (Vec<Section>, Vec<Range<usize>>, Option<usize>);
+
+fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Marks) -> Sections {
     let headings: Vec<Heading> = lines.iter().filter_map(|&l| heading(doc, l)).collect();
     let split = tail.date_line.unwrap_or(usize::MAX);
     let issued = head.title.as_deref().is_some_and(|t| t.contains("印发") || t.contains("印發"));
@@ -153,7 +161,7 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
         (true, _, Some(a)) => (attached, a),
         (_, Some(b), _) => (in_body, b),
         (_, None, Some(a)) => (attached, a),
-        (_, None, None) => return (Vec::new(), None),
+        (_, None, None) => return (Vec::new(), Vec::new(), None),
     };
     let mut out = Vec::new();
     for (k, &i) in run.iter().enumerate() {
@@ -170,7 +178,24 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
         out.push(Section { number: doc.src[h.number.clone()].to_owned(), title: doc.src[h.title.clone()].to_owned(), children });
     }
     let first = run.first().map(|&i| hs[i].line);
-    (out, first)
+    // Each section's text: from its heading to the next one; the last ends before the contacts and the
+    // signature (or the end of an attached plan).
+    let starts: Vec<usize> = run.iter().map(|&i| hs[i].line).collect();
+    let last_end = starts.last().map_or(doc.lines.len(), |&last| {
+        (last + 1..doc.lines.len())
+            .find(|&l| tail.taken[l] || doc.key(l).contains("联系人") || heading(doc, l).is_some_and(|h| h.level < level))
+            .unwrap_or(doc.lines.len())
+    });
+    let spans = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &l)| {
+            let end_line = starts.get(k + 1).copied().unwrap_or(last_end);
+            let end = doc.lines.get(end_line.saturating_sub(1)).map_or(doc.src.len(), |r| r.end);
+            trim_range(&doc.src, doc.lines[l].start..end.max(doc.lines[l].start))
+        })
+        .collect();
+    (out, spans, first)
 }
 
 fn leaf(doc: &Doc, h: &Heading, marks: &mut Marks) -> Section {
@@ -178,34 +203,108 @@ fn leaf(doc: &Doc, h: &Heading, marks: &mut Marks) -> Section {
     Section { number: doc.src[h.number.clone()].to_owned(), title: doc.src[h.title.clone()].to_owned(), children: Vec::new() }
 }
 
-/// Verbs that stand between a deadline and the thing due (前报送活动方案).
-const LEADING: &[&str] = &[
-    "书面报送", "报送至", "报送", "上报", "报给", "报至", "提交", "提供", "完成", "形成", "上传", "发送", "发至", "交至",
-    "递交", "开展", "建立", "制定", "将", "把", "向", "以", "报", "交", "送", "并", "本单位", "本部门", "本村", "各自",
+/// Verbs that hand something in (前报送活动方案, 前将方案报送镇安办).
+const SEND: &[&str] = &["书面报送", "报送", "上报", "提交", "报给", "报至", "报", "递交", "交", "送", "发送", "发至", "上传"];
+/// Verbs of doing before the thing done (前修订完善应急预案, 前完成隐患排查).
+const DO: &[&str] = &[
+    "修订完善", "修订", "完善", "完成", "制定", "建立", "形成", "开展", "组织", "编制", "落实", "签订", "提供", "书面",
 ];
-/// Where the thing due ends and the rest of the sentence (who it goes to) begins.
-const TRAILING: &[&str] = &[
-    "报送", "上报", "报至", "报给", "报到", "送至", "送达", "交至", "交到", "发送", "发至", "提交", "上传", "报镇", "报区",
-    "报县", "报市", "报街道", "报乡", "报局", "交镇", "交区", "至", "到", "（", "(", "等",
+/// Whose or how much of it (本辖区（行业）排查整治方案 → 排查整治方案).
+const SCOPE: &[&str] = &[
+    "本辖区", "本行业", "本单位", "本部门", "本村", "本组", "本企业", "本校", "辖区", "全镇", "全县", "全区", "全乡", "全街道",
+    "全市", "各自", "有关", "相关",
+];
+/// Who sends it, at the head of a clause (各村（社区）活动方案请于…).
+const SENDERS: &[&str] = &[
+    "乡镇", "镇", "村", "社区", "组", "单位", "部门", "学校", "企业", "街道", "网格", "科室", "站所", "村组", "中心学校",
+];
+/// Where a sent thing goes, not the thing itself (报送镇应急办).
+const PLACE_ENDS: &[&str] = &["办", "局", "委", "会", "队", "股", "室", "所", "站", "中心", "部门", "办公室", "政府", "科", "群"];
+/// Nouns of things handed in.
+const DOC_ENDS: &[&str] = &[
+    "方案", "总结", "小结", "报告", "表", "台账", "清单", "情况", "材料", "名单", "计划", "预案", "资料", "说明", "档案",
 ];
 
-fn strip_leading(mut s: &str) -> &str {
+fn strip_words<'a>(mut s: &'a str, words: &[&str]) -> &'a str {
     loop {
         let t = s.trim_start_matches(is_blank_char);
-        match LEADING.iter().find(|w| t.starts_with(**w)) {
+        match words.iter().find(|w| t.starts_with(**w) && t.len() > w.len()) {
             Some(w) => s = &t[w.len()..],
             None => return t,
         }
     }
 }
 
-/// What is due by a deadline found at `m` in `key`: the thing after it, or before it, or the heading holding it.
+/// The thing itself: scope words and a bracketed qualifier after them dropped, cut before 至/到/（.
+fn thing(s: &str) -> &str {
+    let s = strip_words(after_bracket(strip_words(s, SCOPE)), SCOPE);
+    let cut = ["至", "到", "（", "(", "等", "并"]
+        .iter()
+        .filter_map(|w| s.find(w).filter(|&at| at > 0))
+        .chain(send_verb_at(s))
+        .min()
+        .unwrap_or(s.len());
+    s[..cut].trim_end_matches(is_blank_char)
+}
+
+/// `s` without a bracketed part at its head: （行业）排查方案 → 排查方案.
+fn after_bracket(s: &str) -> &str {
+    if !s.starts_with(['（', '(']) {
+        return s;
+    }
+    match s.char_indices().find(|(_, c)| matches!(c, '）' | ')')) {
+        Some((at, c)) => &s[at + c.len_utf8()..],
+        None => s,
+    }
+}
+
+fn is_place(s: &str) -> bool {
+    PLACE_ENDS.iter().any(|e| s.ends_with(e)) && !DOC_ENDS.iter().any(|e| s.ends_with(e))
+}
+
+/// The range of `part` (a slice of the document's key) in the source text.
+fn range_of(doc: &Doc, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - doc.key.as_ptr() as usize;
+    trim_range(&doc.src, start..start + part.len())
+}
+
+/// The first of `stops` in `s` outside brackets.
+fn top_level_find(s: &str, stops: &[char]) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' | '(' | '《' | '“' => depth += 1,
+            '）' | ')' | '》' | '”' => depth -= 1,
+            _ if depth <= 0 && stops.contains(&c) => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a verb of sending starts in `s` (past its first character): 报 of 报送 or 报镇, not of 报告 or 报表.
+fn send_verb_at(s: &str) -> Option<usize> {
+    SEND.iter()
+        .flat_map(|v| s.match_indices(v).map(|(i, _)| i))
+        .filter(|&i| i > 0 && !["报告", "报表", "报道", "报名", "报警", "送检"].iter().any(|w| s[i..].starts_with(w)))
+        .min()
+}
+
+/// 将X报送 in `s`: X.
+fn sent_object(s: &str) -> Option<&str> {
+    let at = s.find('将').or_else(|| s.find('把'))?;
+    let rest = &s[at + 3..];
+    let end = send_verb_at(rest)?;
+    Some(thing(&rest[..end])).filter(|t| !t.is_empty())
+}
+
+/// What is due by a deadline found at `m`: the thing handed in after it (前报送活动方案, 前将方案报送…), the thing
+/// before it (活动方案请于5月31日前报送镇安办), or the heading holding it (动员部署阶段（3月6日前）).
 fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
     let r = doc.trimmed(line);
     let key = &doc.key;
     let before = &key[r.start..m.start];
     let after = &key[m.end..r.end];
-    // （3月6日前） inside a heading: the heading's name.
     if before.ends_with(['（', '(']) && after.starts_with(['）', ')']) {
         if let Some(h) = heading(doc, line) {
             let end = h.title.start.max(m.start - before.chars().next_back().map_or(0, char::len_utf8));
@@ -215,39 +314,49 @@ fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
             }
         }
     }
-    let clause_end = after.find(|c: char| "，。；;,！!：:、\n".contains(c)).unwrap_or(after.len());
-    let clause = &after[..clause_end];
-    let rest = strip_leading(clause);
-    let start = m.end + (clause.len() - rest.len());
-    let cut = TRAILING.iter().filter_map(|w| rest.find(w).filter(|&at| at > 0)).min().unwrap_or(rest.len());
-    let what = trim_range(&doc.src, start..start + cut);
-    if !what.is_empty() && what.len() <= 60 {
-        return Some(what);
+    let sentence = &after[..after.find(['。', '；', ';']).unwrap_or(after.len())];
+    // Stop before the next deadline of the same sentence (…小结，12月15日前报送…).
+    let sentence = &sentence[..DEADLINE.find(sentence).map_or(sentence.len(), |d| d.start())];
+    let clause = &sentence[..top_level_find(sentence, &['，', ',', '、', '：', ':']).unwrap_or(sentence.len())];
+    let clause = clause.trim_start_matches(is_blank_char);
+    let found: Option<&str> = if clause.starts_with(['将', '把']) {
+        sent_object(clause)
+    } else if let Some(v) = SEND.iter().find(|v| clause.starts_with(**v)) {
+        let object = thing(&clause[v.len()..]);
+        if object.is_empty() || is_place(object) { None } else { Some(object) }
+    } else {
+        sent_object(sentence).or_else(|| Some(thing(strip_words(clause, DO))).filter(|t| !t.is_empty()))
+    };
+    if let Some(what) = found.filter(|w| w.len() <= 60) {
+        return Some(range_of(doc, what));
     }
-    // 活动方案请于5月31日前报送: the thing before the date.
+    // The thing named before the date, after whoever sends it.
     let clause_start = before
         .char_indices()
         .filter(|(_, c)| "，。；;,！!：:、".contains(*c))
         .last()
         .map_or(0, |(at, c)| at + c.len_utf8());
     let mut subject = &before[clause_start..];
-    for w in ["于", "请", "须", "需", "务必", "必须", "应", "要", "并", "统一", "均", "在"] {
-        subject = subject.trim_end_matches(is_blank_char).strip_suffix(w).unwrap_or(subject);
+    for _ in 0..3 {
+        for w in ["于", "请", "须", "需", "务必", "必须", "应", "要", "并", "统一", "均", "在"] {
+            subject = subject.trim_end_matches(is_blank_char).strip_suffix(w).unwrap_or(subject);
+        }
     }
-    for w in ["于", "请", "须", "需", "务必", "必须", "应", "要"] {
-        subject = subject.trim_end_matches(is_blank_char).strip_suffix(w).unwrap_or(subject);
+    if let Some(rest) = subject.strip_prefix('各') {
+        let rest = strip_words(rest, SENDERS);
+        subject = after_bracket(rest);
     }
-    let start = r.start + before.len() - before[clause_start..].len();
-    let what = trim_range(&doc.src, start..start + subject.len());
-    let text = &doc.key[what.clone()];
-    (!what.is_empty() && what.len() <= 60 && !text.starts_with('各')).then_some(what)
+    let subject = thing(subject);
+    (!subject.is_empty() && subject.len() <= 60 && DOC_ENDS.iter().any(|e| subject.ends_with(e)))
+        .then(|| range_of(doc, subject))
 }
 
 fn deadlines(doc: &Doc, lines: &[usize], year: i32, marks: &mut Marks) -> Vec<Dated> {
     let mut out: Vec<Dated> = Vec::new();
-    for &l in lines {
+    // A cheap test first: a deadline needs 月 and 前 on its line.
+    for &l in lines.iter().filter(|&&l| doc.key(l).contains('前') && doc.key(l).contains('月')) {
         let r = doc.trimmed(l);
-        for c in DEADLINE.captures_iter(&doc.key[..r.end]).filter(|c| c.get(0).is_some_and(|m| m.start() >= r.start)) {
+        for c in captures_in(&DEADLINE, &doc.key, r.clone()) {
             let Some(m) = c.get(0) else { continue };
             let before = &doc.key[r.start..m.start()];
             let tail: String = before.chars().rev().take(8).collect();
@@ -275,7 +384,8 @@ fn key_dates(doc: &Doc, from_line: usize, year: i32, marks: &mut Marks) -> Vec<D
     let mut found: Vec<(usize, Dated, Range<usize>)> = Vec::new();
     for (k, re) in KEY_DATES.iter().zip(KEY_DATE_RES.iter()) {
         if let Some(m) = re.find_at(&doc.key, from) {
-            if let Some(date) = dates::ymd(year, k.1, k.2) {
+            let stated = re.find_iter(&doc.key[..]).filter(|x| x.start() >= from).find_map(|x| stated_date(doc, x.start(), year, k.1));
+            if let Some(date) = stated.or_else(|| dates::ymd(year, k.1, k.2)) {
                 found.push((m.start(), Dated { date, what: k.0.to_owned() }, m.range()));
             }
         }
@@ -291,6 +401,20 @@ fn key_dates(doc: &Doc, from_line: usize, year: i32, marks: &mut Marks) -> Vec<D
         .collect()
 }
 
+static DAY_OF_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(r"(?:(?P<y>{YEAR}){SP}年{SP})?(?P<m>{MONTH}){SP}月{SP}(?P<d>{DAY}){SP}[日号](?:{SP}[（(][^）)]{{0,6}}[)）])?{SP}(?:是|为)?{SP}(?:第[^“”]{{1,6}}个?)?{SP}(?:全国)?{SP}[“\x22]?$"))
+});
+
+/// A day written right before the named day (6月17日（星期日）是全国“安全宣传咨询日”), when it falls in the
+/// named day's month: that year the day was kept on another date.
+fn stated_date(doc: &Doc, at: usize, year: i32, month: u32) -> Option<NaiveDate> {
+    let line = doc.trimmed(doc.line_of(at));
+    let start = doc.key[line.start..at].char_indices().rev().nth(24).map_or(line.start, |(i, _)| line.start + i);
+    let c = DAY_OF_MONTH.captures(&doc.key[start..at])?;
+    let date = dates::from_captures(&c, "", Some(year))?;
+    (chrono::Datelike::month(&date) == month).then_some(date)
+}
+
 fn unquote(s: &str) -> &str {
     s.trim_matches(|c: char| "“”「」『』\"。；;".contains(c) || is_blank_char(c))
 }
@@ -299,6 +423,9 @@ fn theme(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Option<String> {
     // A heading or label 活动主题 first: it names the campaign's theme outright.
     for (k, &l) in lines.iter().enumerate() {
         let r = doc.trimmed(l);
+        if !doc.key[r.clone()].contains("主题") {
+            continue;
+        }
         let Some(c) = THEME_LABEL.captures(&doc.key[r.clone()]) else { continue };
         let found = match c.name("rest").filter(|m| !unquote(m.as_str()).is_empty()) {
             Some(m) => r.start + m.start()..r.start + m.end(),
@@ -313,9 +440,9 @@ fn theme(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Option<String> {
             return Some(text.to_owned());
         }
     }
-    for &l in lines {
+    for &l in lines.iter().filter(|&&l| doc.key(l).contains("主题")) {
         let r = doc.trimmed(l);
-        for c in THEME_QUOTED.captures_iter(&doc.key[..r.end]).filter(|c| c.get(0).is_some_and(|m| m.start() >= r.start)) {
+        for c in captures_in(&THEME_QUOTED, &doc.key, r.clone()) {
             if c.name("of").is_some_and(|m| !m.is_empty()) {
                 continue;
             }
@@ -373,6 +500,9 @@ fn period(doc: &Doc, lines: &[usize], first_section: Option<usize>, year: i32, m
     // 活动时间：… (or a heading 活动时间 with the dates on the next line).
     for (k, &l) in lines.iter().enumerate() {
         let r = doc.trimmed(l);
+        if !doc.key[r.clone()].contains(['时', '期']) {
+            continue;
+        }
         let Some(m) = TIME_LABEL.find(&doc.key[r.clone()]) else { continue };
         found = find_range(doc, r.start + m.end()..r.end, year)
             .or_else(|| lines.get(k + 1).and_then(|&next| find_range(doc, doc.trimmed(next), year)));
@@ -382,7 +512,7 @@ fn period(doc: &Doc, lines: &[usize], first_section: Option<usize>, year: i32, m
     }
     // 今年6月是第20个“安全生产月”: the whole month.
     if found.is_none() {
-        for &l in lines {
+        for &l in lines.iter().filter(|&&l| doc.key(l).contains('月')) {
             let r = doc.trimmed(l);
             if let Some(c) = MONTH_IS.captures_at(&doc.key[..r.end], r.start) {
                 let y = c.name("y").and_then(|y| dates::number(y.as_str())).and_then(|y| i32::try_from(y).ok());
@@ -395,6 +525,23 @@ fn period(doc: &Doc, lines: &[usize], first_section: Option<usize>, year: i32, m
                         break;
                     }
                 }
+            }
+        }
+    }
+    // 整治行动自3月10日起至12月31日止: a range the campaign runs, not one of its phases (阶段).
+    if found.is_none() {
+        'lines: for &l in lines.iter().filter(|&&l| doc.key(l).contains(['自', '从', '为'])) {
+            let r = doc.trimmed(l);
+            let mut at = r.start;
+            while let Some((p, range)) = find_range(doc, at..r.end, year) {
+                let s = sentence_around(doc, l, range.start);
+                let lead = &doc.key[s.start..range.start];
+                let tail: String = lead.chars().rev().take(4).collect::<String>().chars().rev().collect();
+                if (tail.contains('自') || tail.contains('从') || tail.ends_with("时间为")) && !lead.contains("阶段") {
+                    found = Some((p, range));
+                    break 'lines;
+                }
+                at = range.end;
             }
         }
     }

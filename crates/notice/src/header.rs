@@ -10,14 +10,28 @@ use regex::Regex;
 use crate::text::{Doc, is_blank_char, re, squeeze, trim_range};
 use crate::{Field, Marks, dates};
 
-const META_LABELS: &str = "索引号|发布机构|发文机关|发文机构|发文单位|发文字号|文号|成文日期|发布日期|生成日期|印发日期|标题|名称|主题分类|主题词|体裁分类|组配分类|服务对象分类|有效性|生效日期|废止日期|信息来源|公开方式|公开范围|公开时限|所属机构|文件编号|文件类型|公开形式|来源|分类|效力状态";
+const META_LABELS: &[&str] = &[
+    "索引号", "发布机构", "发文机关", "发文机构", "发文单位", "发文字号", "文号", "成文日期", "发布日期", "生成日期", "印发日期",
+    "标题", "名称", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象分类", "有效性", "生效日期", "废止日期", "信息来源",
+    "公开方式", "公开范围", "公开时限", "所属机构", "文件编号", "文件类型", "公开形式", "来源", "分类", "效力状态", "公文种类",
+    "文种", "信息名称", "发布时间", "所属主题", "关键词",
+];
 
-static META_LINE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"^(?:{META_LABELS})[\s\u{{3000}}]*[:：]")));
-static META_LABEL: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"({META_LABELS})[\s\u{{3000}}]*[:：]")));
+/// The labels, each allowing blanks between its characters (索 引 号：, 标　　题：).
+fn meta_labels() -> String {
+    let spaced: Vec<String> = META_LABELS
+        .iter()
+        .map(|l| l.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(r"[\s\u{3000}]*"))
+        .collect();
+    spaced.join("|")
+}
+
+static META_LINE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"^(?:{})[\s\u{{3000}}]*[:：]", meta_labels())));
+static META_LABEL: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"({})[\s\u{{3000}}]*[:：]", meta_labels())));
 
 /// A document number: 青峰府发〔2021〕80号 with any of the brackets notices use.
 pub(crate) static DOC_NO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?P<prefix>[\p{Han}A-Za-z]{1,16})[\s\u{3000}]*[〔\[【﹝（(［「][\s\u{3000}]*(?P<year>[0-9０-９]{4})[\s\u{3000}]*[〕\]】﹞）)］」][\s\u{3000}]*第?(?P<n>[0-9０-９]{1,5})[\s\u{3000}]*号")
+    re(r"(?P<prefix>[\p{Han}A-Za-z]{1,16})[\s\u{3000}]*[〔\[【﹝（(［「][\s\u{3000}]*(?P<year>[0-9０-９]{4})[\s\u{3000}]*[〕\]】﹞）)］」][\s\u{3000}]*第?(?P<n>[0-9０-９]{1,5})[\s\u{3000}]*(?P<hao>号)")
 });
 
 /// Words that run into a document number's prefix in a sentence (根据永川安办发…).
@@ -91,7 +105,9 @@ pub(crate) fn doc_number_at(doc: &Doc, caps: &regex::Captures<'_>) -> Option<(St
     let year = digits(caps.name("year")?.as_str());
     let n = digits(caps.name("n")?.as_str());
     let whole = caps.get(0)?;
-    let text = format!("{}〔{year}〕{n}号", squeeze(&doc.src[start..prefix.end()]));
+    // 号 as written (號 in a traditional text); only the brackets and digits are normalised.
+    let hao = caps.name("hao").map_or("号", |m| &doc.src[m.range()]);
+    let text = format!("{}〔{year}〕{n}{hao}", squeeze(&doc.src[start..prefix.end()]));
     Some((text, start..whole.end()))
 }
 
@@ -122,7 +138,7 @@ impl Metadata {
             for (n, (label, whole)) in found.iter().enumerate() {
                 let value_end = found.get(n + 1).map_or(key.len(), |(_, next)| next.start());
                 let value = trim_range(&doc.src, base + whole.end()..base + value_end);
-                fields.push((label.as_str().to_owned(), value));
+                fields.push((squeeze(label.as_str()), value));
             }
         }
         if fields.len() < 2 {
@@ -223,10 +239,22 @@ pub(crate) fn read(doc: &Doc, meta: &Metadata, marks: &mut Marks) -> Head {
             (key.contains("关于") || key.starts_with("印发") || key.starts_with("转发")) && looks_like_title_line(doc, i)
         })
         .or_else(|| {
-            window.iter().copied().take(8).find(|&i| {
+            // A standalone 方案, 预案 or 要点: the line ending with the kind, and the lines above it that are
+            // not the bare issuer mark (白鹤…专项整治\n实 施 方 案).
+            let end = window.iter().copied().take(8).find(|&i| {
                 let s = squeeze(doc.key(i));
-                looks_like_title_line(doc, i) && kind_of(&s).is_some() && !s.ends_with("文件") && s.chars().count() > 3
-            })
+                looks_like_title_line(doc, i) && kind_of(&s).is_some() && !s.ends_with("文件") && s.chars().count() > 1
+            })?;
+            let mut start = end;
+            while start > from && end - start < 2 {
+                let above = start - 1;
+                let s = squeeze(doc.key(above));
+                if s.is_empty() || !looks_like_title_line(doc, above) || is_org_name(&s) || s.ends_with("文件") {
+                    break;
+                }
+                start = above;
+            }
+            Some(start)
         });
 
     let mut head = Head {

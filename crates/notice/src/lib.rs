@@ -116,6 +116,15 @@ pub struct Reading {
     pub notice: Notice,
     pub text: String,
     pub marks: Vec<Mark>,
+    /// The text of each top-level section (a campaign's track), as byte ranges of `text`.
+    pub section_spans: Vec<Range<usize>>,
+}
+
+impl Reading {
+    /// The text of section `i`, heading included.
+    pub fn section_text(&self, i: usize) -> &str {
+        self.section_spans.get(i).and_then(|r| self.text.get(r.clone())).unwrap_or("")
+    }
 }
 
 /// Marks being collected while the parts of the reader run.
@@ -148,7 +157,8 @@ pub fn read(text: &str) -> Reading {
         .or(head.year)
         .or_else(|| meta.date(&doc).map(dates::year_of))
         .or_else(|| body::first_year(&doc));
-    let body = body::read(&doc, &head, &tail, year, &mut marks);
+    let mut body = body::read(&doc, &head, &tail, year, &mut marks);
+    let section_spans = std::mem::take(&mut body.section_spans);
     let people = people::read(&doc, head.body_start, &tail, &mut marks);
 
     let issuer = if !tail.issuers.is_empty() {
@@ -182,5 +192,43 @@ pub fn read(text: &str) -> Reading {
     };
     let mut marks = marks.0;
     marks.sort_by_key(|m| (m.start, m.end));
-    Reading { notice, text: doc.src, marks }
+    Reading { notice, text: doc.src, marks, section_spans }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    /// Pieces of real notices, so random text reaches the deep paths (headings, dates, numbers, contacts).
+    const PIECES: &[&str] = &[
+        "关于", "印发", "的通知", "通   知", "\n", "\n\n", "一、", "（一）", "1.", "（1）", "2021年", "二〇二一年", "5月31日前",
+        "6月底前", "报送", "活动方案", "将", "〔2021〕80号", "[2022]", "【", "】", "《", "》", "联系人：", "电话：", "023-49626010",
+        "13912345678", "传真：", "附件：", "抄送：", "印发", "（此件公开发布）", "— 2 —", "各村（居）委会、", "：", "。", "，",
+        "人民政府", "文件", "以“", "”为主题", "至", "6·16", "月", "日", "年", "索引号：", "标题：", "關於", "號", "　", "\u{feff}",
+        "\r\n", "自", "起", "止", "宣传周", "汛期", "每周五前", "（3月6日前）",
+    ];
+
+    fn notice_like() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop_oneof![prop::sample::select(PIECES).prop_map(str::to_owned), any::<String>()], 0..80)
+            .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_reads_without_panic_and_marks_stay_inside_it(text in notice_like()) {
+            let reading = crate::read(&text);
+            for m in &reading.marks {
+                prop_assert!(m.start < m.end && m.end <= reading.text.len());
+                prop_assert!(reading.text.is_char_boundary(m.start) && reading.text.is_char_boundary(m.end));
+            }
+            for i in 0..reading.section_spans.len() {
+                let _ = reading.section_text(i);
+            }
+        }
+
+        #[test]
+        fn any_bytes_decode_or_are_refused_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = crate::decode(&bytes);
+        }
+    }
 }

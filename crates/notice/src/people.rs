@@ -8,7 +8,7 @@ use regex::Regex;
 
 use crate::header::{DOC_NO, doc_number_at};
 use crate::tail::Tail;
-use crate::text::{Doc, re, squeeze};
+use crate::text::{Doc, captures_in, re, squeeze};
 use crate::{Contact, Field, Marks, Reference};
 
 static BOOK: LazyLock<Regex> = LazyLock::new(|| re(r"《(?P<t>[^《》\n]{1,150})》"));
@@ -45,15 +45,13 @@ fn references(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Vec<Reference> {
             out.push(r);
         }
     };
-    for &l in lines {
+    for &l in lines.iter().filter(|&&l| doc.key(l).contains(['《', '号'])) {
         let r = doc.trimmed(l);
         let hay = &doc.key[..r.end];
-        let mut numbers: Vec<(usize, String, Range<usize>)> = DOC_NO
-            .captures_iter(hay)
-            .filter(|c| c.get(0).is_some_and(|m| m.start() >= r.start))
+        let mut numbers: Vec<(usize, String, Range<usize>)> = captures_in(&DOC_NO, hay, r.clone())
             .filter_map(|c| doc_number_at(doc, &c).map(|(n, range)| (range.start, n, range)))
             .collect();
-        let books: Vec<_> = BOOK.captures_iter(hay).filter(|c| c.get(0).is_some_and(|m| m.start() >= r.start)).collect();
+        let books: Vec<_> = captures_in(&BOOK, hay, r.clone()).collect();
         let mut items: Vec<(usize, Reference, Range<usize>)> = Vec::new();
         for c in books {
             let (Some(whole), Some(t)) = (c.get(0), c.name("t")) else { continue };
@@ -165,7 +163,7 @@ fn tokens(doc: &Doc, windows: &[Range<usize>]) -> Vec<Token> {
     for w in windows {
         // The label before a number says whether it is a phone (电话, 手机) or noise (传真, QQ, 邮箱).
         let mut noise_label = false;
-        for c in TOKEN.captures_iter(&doc.key[..w.end]).filter(|c| c.get(0).is_some_and(|m| m.start() >= w.start)) {
+        for c in captures_in(&TOKEN, &doc.key, w.clone()) {
             if let Some(m) = c.name("label") {
                 let label = squeeze(m.as_str());
                 noise_label = matches!(label.as_str(), "传真" | "邮箱" | "电子邮箱" | "电子邮件" | "邮件" | "微信" | "地址")

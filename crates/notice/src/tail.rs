@@ -76,7 +76,7 @@ pub(crate) fn read(doc: &Doc, from: usize, marks: &mut Marks) -> Tail {
     let mut i = from;
     while i < n {
         let key = doc.key(i);
-        if let Some(c) = COLOPHON.captures(key) {
+        if let Some(c) = key.ends_with('发').then(|| COLOPHON.captures(key)).flatten() {
             let base = doc.trimmed(i).start;
             let org = c.name("org").map_or(0..0, |m| trim_range(&doc.src, base + m.start()..base + m.end()));
             tail.printed = Some(Printed { by: doc.src[org].to_owned(), on: dates::from_captures(&c, "", None) });
@@ -91,7 +91,24 @@ pub(crate) fn read(doc: &Doc, from: usize, marks: &mut Marks) -> Tail {
         }
         i += 1;
     }
+    if tail.issuers.is_empty() {
+        closing_issuer(doc, from, &mut tail);
+    }
     tail
+}
+
+/// No dated signature: the issuer's name standing last in the text (a 预案 signed without a date).
+fn closing_issuer(doc: &Doc, from: usize, tail: &mut Tail) {
+    let Some(last) = (from..doc.lines.len()).rev().find(|&i| !doc.is_blank(i) && !tail.taken[i]) else { return };
+    let parts = split_wide(doc, doc.trimmed(last));
+    if parts.is_empty() || !parts.iter().all(|r| is_org_name(&squeeze(&doc.src[r.clone()]))) {
+        return;
+    }
+    tail.taken[last] = true;
+    for r in parts {
+        tail.issuers.push(squeeze(&doc.src[r.clone()]));
+        tail.issuer_marks.push(r);
+    }
 }
 
 /// The 成文日期: the first date standing alone on its line (or after the issuer's name) below an issuer.
@@ -100,6 +117,9 @@ fn signature(doc: &Doc, from: usize, tail: &mut Tail, marks: &mut Marks) {
     let mut fallback = None;
     for i in from..n {
         let key = doc.key(i);
+        if !key.ends_with(['日', '）', ')']) {
+            continue;
+        }
         let Some(c) = DATE_LINE.captures(key) else { continue };
         let base = doc.trimmed(i).start;
         let mut issuers: Vec<Range<usize>> = Vec::new();

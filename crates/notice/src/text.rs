@@ -22,6 +22,26 @@ pub(crate) fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("a fixed pattern")
 }
 
+/// Every match of `re` inside `range` of `hay`, with offsets into the whole of `hay` (so a search over one
+/// line costs that line, not the text before it).
+pub(crate) fn captures_in<'r, 'h>(
+    re: &'r Regex,
+    hay: &'h str,
+    range: Range<usize>,
+) -> impl Iterator<Item = regex::Captures<'h>> + use<'r, 'h> {
+    let hay = &hay[..range.end];
+    let mut at = range.start;
+    std::iter::from_fn(move || {
+        if at > hay.len() {
+            return None;
+        }
+        let c = re.captures_at(hay, at)?;
+        let m = c.get(0)?;
+        at = if m.is_empty() { m.end() + hay[m.end()..].chars().next().map_or(1, char::len_utf8) } else { m.end() };
+        Some(c)
+    })
+}
+
 /// The cleaned text, its key twin and its lines.
 pub(crate) struct Doc {
     pub src: String,
