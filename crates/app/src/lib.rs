@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Anjian's domain: identifiers, validated values, roles and the audit hash chain — no I/O, no clock.
 
 pub mod audit;
+pub mod campaigns;
 pub mod ids;
 pub mod roles;
 pub mod text;

@@ -70,6 +70,16 @@ impl Role {
         matches!(self, Role::Auditor)
     }
 
+    /// May turn notices into campaigns, edit, publish, close and clone them.
+    pub fn organises_campaigns(self) -> bool {
+        matches!(self, Role::Organiser)
+    }
+
+    /// May read every campaign of the authority (a liaison reads only those sent to the unit).
+    pub fn reads_campaigns(self) -> bool {
+        !matches!(self, Role::Liaison)
+    }
+
     /// May upload files outside a task (imports, attachments to staff work).
     pub fn uploads_files(self) -> bool {
         !matches!(self, Role::Auditor)

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 fn texts() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut texts = vec![std::fs::read_to_string(root.join("../../../shared/seed/qingfeng-2021-safety-month-notice.txt"))
-        .unwrap_or_else(|_| include_str!("../tests/corpus/seed.txt").to_owned())];
+    let mut texts = vec![
+        std::fs::read_to_string(root.join("../../../shared/seed/qingfeng-2021-safety-month-notice.txt"))
+            .unwrap_or_else(|_| include_str!("../tests/corpus/seed.txt").to_owned()),
+    ];
     if let Ok(dir) = std::fs::read_dir(root.join("tests/corpus")) {
         let mut paths: Vec<_> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();

@@ -39,16 +39,23 @@ static MONTH_RANGE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:(?P<ay>{YEAR}){SP}年{SP})?(?P<am>{MONTH}){SP}月份?{SP}(?:至|到|—|–|-|~|～|－|——){SP}(?:(?P<by>{YEAR}){SP}年{SP})?(?P<bm>{MONTH}){SP}月份?(?:[^0-9０-９一二三四五六七八九十日号]|$)"
     ))
 });
-static MONTH_IS: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?:(?P<y>{YEAR}){SP}年{SP})?(?P<m>{MONTH}){SP}月份?{SP}(?:是|为)[^。；]{{0,24}}月")));
+static MONTH_IS: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(r"(?:(?P<y>{YEAR}){SP}年{SP})?(?P<m>{MONTH}){SP}月份?{SP}(?:是|为)[^。；]{{0,24}}月"))
+});
 static TIME_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[)）])?[\s\u{3000}]*(?:活动|宣传|整治|行动|检查|排查|开展|实施|集中|工作|专项)?(?:时间|期间)(?:安排|范围)?[\s\u{3000}]*(?:[:：]|$)")
+    re(
+        r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[)）])?[\s\u{3000}]*(?:活动|宣传|整治|行动|检查|排查|开展|实施|集中|工作|专项)?(?:时间|期间)(?:安排|范围)?[\s\u{3000}]*(?:[:：]|$)",
+    )
 });
 static THEME_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:以[\s\u{3000}]*[“「『\x22](?P<a>[^”」』\x22\n]{2,60})[”」』\x22][\s\u{3000}]*为[\s\u{3000}]*(?:本次|今年|活动|宣传|本届)*主题(?P<of>的?)|主题[\s\u{3000}]*(?:为|是|：|:)[\s\u{3000}]*[“「『\x22](?P<b>[^”」』\x22\n]{2,60})[”」』\x22])")
+    re(
+        r"(?:以[\s\u{3000}]*[“「『\x22](?P<a>[^”」』\x22\n]{2,60})[”」』\x22][\s\u{3000}]*为[\s\u{3000}]*(?:本次|今年|活动|宣传|本届)*主题(?P<of>的?)|主题[\s\u{3000}]*(?:为|是|：|:)[\s\u{3000}]*[“「『\x22](?P<b>[^”」』\x22\n]{2,60})[”」』\x22])",
+    )
 });
 static THEME_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[)）])?[\s\u{3000}]*(?:活动|宣传|年度)?主题[\s\u{3000}]*(?:[:：](?P<rest>.*))?$")
+    re(
+        r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[)）])?[\s\u{3000}]*(?:活动|宣传|年度)?主题[\s\u{3000}]*(?:[:：](?P<rest>.*))?$",
+    )
 });
 static YEAR_ANY: LazyLock<Regex> = LazyLock::new(|| re(r"((?:19|20)[0-9]{2})[\s\u{3000}]*年"));
 
@@ -98,7 +105,8 @@ fn heading(doc: &Doc, line: usize) -> Option<Heading> {
     let r = doc.trimmed(line);
     let key = &doc.key[r.clone()];
     // Headings start with a numeral or a bracket; most lines do not.
-    if !key.starts_with(|c: char| c.is_ascii_digit() || "（(一二三四五六七八九十０１２３４５６７８９".contains(c)) {
+    if !key.starts_with(|c: char| c.is_ascii_digit() || "（(一二三四五六七八九十０１２３４５６７８９".contains(c))
+    {
         return None;
     }
     for (level, re) in LEVELS.iter().enumerate() {
@@ -114,7 +122,8 @@ fn heading(doc: &Doc, line: usize) -> Option<Heading> {
             end = after.start();
         }
         let value = dates::number(n.as_str())?;
-        let number = if level == 0 || level == 2 { r.start + n.start()..r.start + n.end() } else { r.start..r.start + end };
+        let number =
+            if level == 0 || level == 2 { r.start + n.start()..r.start + n.end() } else { r.start..r.start + end };
         let number = trim_range(&doc.src, number.start..number.end.max(number.start));
         let rest = &key[end..];
         let cut = rest.find('。').unwrap_or(rest.len());
@@ -131,10 +140,10 @@ fn runs(headings: &[&Heading]) -> Vec<Vec<usize>> {
     for (i, h) in headings.iter().enumerate() {
         if h.value == 1 {
             runs.push(vec![i]);
-        } else if let Some(run) = runs.last_mut() {
-            if run.last().is_some_and(|&last| headings[last].value + 1 == h.value) {
-                run.push(i);
-            }
+        } else if let Some(run) = runs.last_mut()
+            && run.last().is_some_and(|&last| headings[last].value + 1 == h.value)
+        {
+            run.push(i);
         }
     }
     runs.retain(|r| r.len() >= 2);
@@ -175,7 +184,11 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
             .map(|run| run.into_iter().map(|j| leaf(doc, inner[j], marks)).collect())
             .unwrap_or_default();
         marks.add(Field::Section, out.len(), h.number.start..h.title.end.max(h.number.end));
-        out.push(Section { number: doc.src[h.number.clone()].to_owned(), title: doc.src[h.title.clone()].to_owned(), children });
+        out.push(Section {
+            number: doc.src[h.number.clone()].to_owned(),
+            title: doc.src[h.title.clone()].to_owned(),
+            children,
+        });
     }
     let first = run.first().map(|&i| hs[i].line);
     // Each section's text: from its heading to the next one; the last ends before the contacts and the
@@ -183,7 +196,9 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
     let starts: Vec<usize> = run.iter().map(|&i| hs[i].line).collect();
     let last_end = starts.last().map_or(doc.lines.len(), |&last| {
         (last + 1..doc.lines.len())
-            .find(|&l| tail.taken[l] || doc.key(l).contains("联系人") || heading(doc, l).is_some_and(|h| h.level < level))
+            .find(|&l| {
+                tail.taken[l] || doc.key(l).contains("联系人") || heading(doc, l).is_some_and(|h| h.level < level)
+            })
             .unwrap_or(doc.lines.len())
     });
     let spans = starts
@@ -200,29 +215,79 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
 
 fn leaf(doc: &Doc, h: &Heading, marks: &mut Marks) -> Section {
     marks.add(Field::Section, usize::MAX, h.number.start..h.title.end.max(h.number.end));
-    Section { number: doc.src[h.number.clone()].to_owned(), title: doc.src[h.title.clone()].to_owned(), children: Vec::new() }
+    Section {
+        number: doc.src[h.number.clone()].to_owned(),
+        title: doc.src[h.title.clone()].to_owned(),
+        children: Vec::new(),
+    }
 }
 
 /// Verbs that hand something in (前报送活动方案, 前将方案报送镇安办).
-const SEND: &[&str] = &["书面报送", "报送", "上报", "提交", "报给", "报至", "报", "递交", "交", "送", "发送", "发至", "上传"];
+const SEND: &[&str] =
+    &["书面报送", "报送", "上报", "提交", "报给", "报至", "报", "递交", "交", "送", "发送", "发至", "上传"];
 /// Verbs of doing before the thing done (前修订完善应急预案, 前完成隐患排查).
 const DO: &[&str] = &[
-    "修订完善", "修订", "完善", "完成", "制定", "建立", "形成", "开展", "组织", "编制", "落实", "签订", "提供", "书面",
+    "修订完善",
+    "修订",
+    "完善",
+    "完成",
+    "制定",
+    "建立",
+    "形成",
+    "开展",
+    "组织",
+    "编制",
+    "落实",
+    "签订",
+    "提供",
+    "书面",
 ];
 /// Whose or how much of it (本辖区（行业）排查整治方案 → 排查整治方案).
 const SCOPE: &[&str] = &[
-    "本辖区", "本行业", "本单位", "本部门", "本村", "本组", "本企业", "本校", "辖区", "全镇", "全县", "全区", "全乡", "全街道",
-    "全市", "各自", "有关", "相关",
+    "本辖区",
+    "本行业",
+    "本单位",
+    "本部门",
+    "本村",
+    "本组",
+    "本企业",
+    "本校",
+    "辖区",
+    "全镇",
+    "全县",
+    "全区",
+    "全乡",
+    "全街道",
+    "全市",
+    "各自",
+    "有关",
+    "相关",
 ];
 /// Who sends it, at the head of a clause (各村（社区）活动方案请于…).
 const SENDERS: &[&str] = &[
-    "乡镇", "镇", "村", "社区", "组", "单位", "部门", "学校", "企业", "街道", "网格", "科室", "站所", "村组", "中心学校",
+    "乡镇",
+    "镇",
+    "村",
+    "社区",
+    "组",
+    "单位",
+    "部门",
+    "学校",
+    "企业",
+    "街道",
+    "网格",
+    "科室",
+    "站所",
+    "村组",
+    "中心学校",
 ];
 /// Where a sent thing goes, not the thing itself (报送镇应急办).
-const PLACE_ENDS: &[&str] = &["办", "局", "委", "会", "队", "股", "室", "所", "站", "中心", "部门", "办公室", "政府", "科", "群"];
+const PLACE_ENDS: &[&str] =
+    &["办", "局", "委", "会", "队", "股", "室", "所", "站", "中心", "部门", "办公室", "政府", "科", "群"];
 /// Nouns of things handed in.
 const DOC_ENDS: &[&str] = &[
-    "方案", "总结", "小结", "报告", "表", "台账", "清单", "情况", "材料", "名单", "计划", "预案", "资料", "说明", "档案",
+    "方案", "总结", "小结", "报告", "表", "台账", "清单", "情况", "材料", "名单", "计划", "预案", "资料", "说明",
+    "档案",
 ];
 
 fn strip_words<'a>(mut s: &'a str, words: &[&str]) -> &'a str {
@@ -305,13 +370,14 @@ fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
     let key = &doc.key;
     let before = &key[r.start..m.start];
     let after = &key[m.end..r.end];
-    if before.ends_with(['（', '(']) && after.starts_with(['）', ')']) {
-        if let Some(h) = heading(doc, line) {
-            let end = h.title.start.max(m.start - before.chars().next_back().map_or(0, char::len_utf8));
-            let t = trim_range(&doc.src, h.title.start..end);
-            if !t.is_empty() {
-                return Some(t);
-            }
+    if before.ends_with(['（', '('])
+        && after.starts_with(['）', ')'])
+        && let Some(h) = heading(doc, line)
+    {
+        let end = h.title.start.max(m.start - before.chars().next_back().map_or(0, char::len_utf8));
+        let t = trim_range(&doc.src, h.title.start..end);
+        if !t.is_empty() {
+            return Some(t);
         }
     }
     let sentence = &after[..after.find(['。', '；', ';']).unwrap_or(after.len())];
@@ -331,11 +397,8 @@ fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
         return Some(range_of(doc, what));
     }
     // The thing named before the date, after whoever sends it.
-    let clause_start = before
-        .char_indices()
-        .filter(|(_, c)| "，。；;,！!：:、".contains(*c))
-        .last()
-        .map_or(0, |(at, c)| at + c.len_utf8());
+    let clause_start =
+        before.char_indices().rfind(|(_, c)| "，。；;,！!：:、".contains(*c)).map_or(0, |(at, c)| at + c.len_utf8());
     let mut subject = &before[clause_start..];
     for _ in 0..3 {
         for w in ["于", "请", "须", "需", "务必", "必须", "应", "要", "并", "统一", "均", "在"] {
@@ -384,7 +447,10 @@ fn key_dates(doc: &Doc, from_line: usize, year: i32, marks: &mut Marks) -> Vec<D
     let mut found: Vec<(usize, Dated, Range<usize>)> = Vec::new();
     for (k, re) in KEY_DATES.iter().zip(KEY_DATE_RES.iter()) {
         if let Some(m) = re.find_at(&doc.key, from) {
-            let stated = re.find_iter(&doc.key[..]).filter(|x| x.start() >= from).find_map(|x| stated_date(doc, x.start(), year, k.1));
+            let stated = re
+                .find_iter(&doc.key[..])
+                .filter(|x| x.start() >= from)
+                .find_map(|x| stated_date(doc, x.start(), year, k.1));
             if let Some(date) = stated.or_else(|| dates::ymd(year, k.1, k.2)) {
                 found.push((m.start(), Dated { date, what: k.0.to_owned() }, m.range()));
             }
@@ -402,7 +468,9 @@ fn key_dates(doc: &Doc, from_line: usize, year: i32, marks: &mut Marks) -> Vec<D
 }
 
 static DAY_OF_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?:(?P<y>{YEAR}){SP}年{SP})?(?P<m>{MONTH}){SP}月{SP}(?P<d>{DAY}){SP}[日号](?:{SP}[（(][^）)]{{0,6}}[)）])?{SP}(?:是|为)?{SP}(?:第[^“”]{{1,6}}个?)?{SP}(?:全国)?{SP}[“\x22]?$"))
+    re(&format!(
+        r"(?:(?P<y>{YEAR}){SP}年{SP})?(?P<m>{MONTH}){SP}月{SP}(?P<d>{DAY}){SP}[日号](?:{SP}[（(][^）)]{{0,6}}[)）])?{SP}(?:是|为)?{SP}(?:第[^“”]{{1,6}}个?)?{SP}(?:全国)?{SP}[“\x22]?$"
+    ))
 });
 
 /// A day written right before the named day (6月17日（星期日）是全国“安全宣传咨询日”), when it falls in the
@@ -471,7 +539,10 @@ fn range_at(c: &Captures<'_>, year: i32, months_only: bool) -> Option<Period> {
     let (start, end): (NaiveDate, NaiveDate) = if months_only {
         (dates::ymd(ay, am, 1)?, dates::month_end(by, bm)?)
     } else {
-        (dates::ymd(ay, am, dates::number(c.name("ad")?.as_str())?)?, dates::ymd(by, bm, dates::number(c.name("bd")?.as_str())?)?)
+        (
+            dates::ymd(ay, am, dates::number(c.name("ad")?.as_str())?)?,
+            dates::ymd(by, bm, dates::number(c.name("bd")?.as_str())?)?,
+        )
     };
     (start <= end).then_some(Period { start, end })
 }
@@ -537,7 +608,8 @@ fn period(doc: &Doc, lines: &[usize], first_section: Option<usize>, year: i32, m
                 let s = sentence_around(doc, l, range.start);
                 let lead = &doc.key[s.start..range.start];
                 let tail: String = lead.chars().rev().take(4).collect::<String>().chars().rev().collect();
-                if (tail.contains('自') || tail.contains('从') || tail.ends_with("时间为")) && !lead.contains("阶段") {
+                if (tail.contains('自') || tail.contains('从') || tail.ends_with("时间为")) && !lead.contains("阶段")
+                {
                     found = Some((p, range));
                     break 'lines;
                 }

@@ -83,7 +83,9 @@ mod tests {
 
     #[test]
     fn numbers_read_in_digits_and_chinese_numerals() {
-        for (text, n) in [("5", 5), ("２５", 25), ("十", 10), ("十五", 15), ("二十", 20), ("三十一", 31), ("二〇二一", 2021)] {
+        for (text, n) in
+            [("5", 5), ("２５", 25), ("十", 10), ("十五", 15), ("二十", 20), ("三十一", 31), ("二〇二一", 2021)]
+        {
             assert_eq!(number(text), Some(n), "{text}");
         }
         assert_eq!(number("十十"), None);

@@ -11,10 +11,44 @@ use crate::text::{Doc, is_blank_char, re, squeeze, trim_range};
 use crate::{Field, Marks, dates};
 
 const META_LABELS: &[&str] = &[
-    "索引号", "发布机构", "发文机关", "发文机构", "发文单位", "发文字号", "文号", "成文日期", "发布日期", "生成日期", "印发日期",
-    "标题", "名称", "主题分类", "主题词", "体裁分类", "组配分类", "服务对象分类", "有效性", "生效日期", "废止日期", "信息来源",
-    "公开方式", "公开范围", "公开时限", "所属机构", "文件编号", "文件类型", "公开形式", "来源", "分类", "效力状态", "公文种类",
-    "文种", "信息名称", "发布时间", "所属主题", "关键词",
+    "索引号",
+    "发布机构",
+    "发文机关",
+    "发文机构",
+    "发文单位",
+    "发文字号",
+    "文号",
+    "成文日期",
+    "发布日期",
+    "生成日期",
+    "印发日期",
+    "标题",
+    "名称",
+    "主题分类",
+    "主题词",
+    "体裁分类",
+    "组配分类",
+    "服务对象分类",
+    "有效性",
+    "生效日期",
+    "废止日期",
+    "信息来源",
+    "公开方式",
+    "公开范围",
+    "公开时限",
+    "所属机构",
+    "文件编号",
+    "文件类型",
+    "公开形式",
+    "来源",
+    "分类",
+    "效力状态",
+    "公文种类",
+    "文种",
+    "信息名称",
+    "发布时间",
+    "所属主题",
+    "关键词",
 ];
 
 /// The labels, each allowing blanks between its characters (索 引 号：, 标　　题：).
@@ -31,27 +65,97 @@ static META_LABEL: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"({})[\s\u{{3
 
 /// A document number: 青峰府发〔2021〕80号 with any of the brackets notices use.
 pub(crate) static DOC_NO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?P<prefix>[\p{Han}A-Za-z]{1,16})[\s\u{3000}]*[〔\[【﹝（(［「][\s\u{3000}]*(?P<year>[0-9０-９]{4})[\s\u{3000}]*[〕\]】﹞）)］」][\s\u{3000}]*第?(?P<n>[0-9０-９]{1,5})[\s\u{3000}]*(?P<hao>号)")
+    re(
+        r"(?P<prefix>[\p{Han}A-Za-z]{1,16})[\s\u{3000}]*[〔\[【﹝（(［「][\s\u{3000}]*(?P<year>[0-9０-９]{4})[\s\u{3000}]*[〕\]】﹞）)］」][\s\u{3000}]*第?(?P<n>[0-9０-９]{1,5})[\s\u{3000}]*(?P<hao>号)",
+    )
 });
 
 /// Words that run into a document number's prefix in a sentence (根据永川安办发…).
 const LEAD_WORDS: &[&str] = &[
-    "按照", "根据", "依据", "依照", "参照", "遵照", "对照", "执行", "落实", "贯彻", "印发", "转发", "详见", "见", "即", "和",
-    "及", "与", "以", "经", "的", "是", "为", "将", "现将", "通过", "结合", "文件", "要求", "精神", "号", "并",
+    "按照", "根据", "依据", "依照", "参照", "遵照", "对照", "执行", "落实", "贯彻", "印发", "转发", "详见", "见", "即",
+    "和", "及", "与", "以", "经", "的", "是", "为", "将", "现将", "通过", "结合", "文件", "要求", "精神", "号", "并",
 ];
 
 /// The kinds of document (文种) a title ends with; longer first where one ends another.
 const KINDS: &[&str] = &[
-    "倡议书", "公开信", "通知", "方案", "通报", "意见", "报告", "决定", "批复", "要点", "预案", "请示", "公告", "通告",
-    "办法", "规定", "细则", "纪要", "决议", "命令", "公报", "议案", "计划", "规划", "总结", "指南", "通令", "指引",
-    "清单", "规则", "函",
+    "倡议书",
+    "公开信",
+    "通知",
+    "方案",
+    "通报",
+    "意见",
+    "报告",
+    "决定",
+    "批复",
+    "要点",
+    "预案",
+    "请示",
+    "公告",
+    "通告",
+    "办法",
+    "规定",
+    "细则",
+    "纪要",
+    "决议",
+    "命令",
+    "公报",
+    "议案",
+    "计划",
+    "规划",
+    "总结",
+    "指南",
+    "通令",
+    "指引",
+    "清单",
+    "规则",
+    "函",
 ];
 
 /// Endings of an organisation's name: how a line is told to be an issuer.
 pub(crate) const ORG_ENDS: &[&str] = &[
-    "政府", "委员会", "办公室", "局", "委", "办", "会", "部", "厅", "处", "科", "院", "所", "站", "中心", "队", "公司",
-    "党委", "党工委", "支部", "指挥部", "领导小组", "办事处", "镇", "乡", "街道", "社区", "集团", "协会", "学校", "医院",
-    "小组", "总队", "支队", "大队", "中队", "管委会", "组", "署", "室", "馆", "厂", "场",
+    "政府",
+    "委员会",
+    "办公室",
+    "局",
+    "委",
+    "办",
+    "会",
+    "部",
+    "厅",
+    "处",
+    "科",
+    "院",
+    "所",
+    "站",
+    "中心",
+    "队",
+    "公司",
+    "党委",
+    "党工委",
+    "支部",
+    "指挥部",
+    "领导小组",
+    "办事处",
+    "镇",
+    "乡",
+    "街道",
+    "社区",
+    "集团",
+    "协会",
+    "学校",
+    "医院",
+    "小组",
+    "总队",
+    "支队",
+    "大队",
+    "中队",
+    "管委会",
+    "组",
+    "署",
+    "室",
+    "馆",
+    "厂",
+    "场",
 ];
 
 pub(crate) fn is_org_name(s: &str) -> bool {
@@ -156,7 +260,10 @@ impl Metadata {
     }
 
     pub fn doc_number(&self, doc: &Doc) -> Option<String> {
-        let r = self.fields.iter().find(|(l, r)| matches!(l.as_str(), "发文字号" | "文号" | "文件编号") && !r.is_empty())?;
+        let r = self
+            .fields
+            .iter()
+            .find(|(l, r)| matches!(l.as_str(), "发文字号" | "文号" | "文件编号") && !r.is_empty())?;
         doc_number_in(doc, r.1.clone()).map(|(n, _)| n)
     }
 
@@ -170,7 +277,9 @@ impl Metadata {
 
     pub fn date(&self, doc: &Doc) -> Option<NaiveDate> {
         static DATE: LazyLock<Regex> = LazyLock::new(|| {
-            re(r"(?P<y>[0-9０-９]{4})[\s\u{3000}]*[年\-/.][\s\u{3000}]*(?P<m>[0-9０-９]{1,2})[\s\u{3000}]*[月\-/.][\s\u{3000}]*(?P<d>[0-9０-９]{1,2})")
+            re(
+                r"(?P<y>[0-9０-９]{4})[\s\u{3000}]*[年\-/.][\s\u{3000}]*(?P<m>[0-9０-９]{1,2})[\s\u{3000}]*[月\-/.][\s\u{3000}]*(?P<d>[0-9０-９]{1,2})",
+            )
         });
         let r = self.fields.iter().find(|(l, r)| l == "成文日期" && !r.is_empty())?;
         let caps = DATE.captures(&doc.key[r.1.clone()])?;
@@ -236,7 +345,8 @@ pub(crate) fn read(doc: &Doc, meta: &Metadata, marks: &mut Marks) -> Head {
         .copied()
         .find(|&i| {
             let key = doc.key(i);
-            (key.contains("关于") || key.starts_with("印发") || key.starts_with("转发")) && looks_like_title_line(doc, i)
+            (key.contains("关于") || key.starts_with("印发") || key.starts_with("转发"))
+                && looks_like_title_line(doc, i)
         })
         .or_else(|| {
             // A standalone 方案, 预案 or 要点: the line ending with the kind, and the lines above it that are
@@ -409,7 +519,9 @@ mod tests {
 
     #[test]
     fn a_title_split_over_lines_and_spaced_out_is_joined() {
-        let h = head("青峰镇人民政府文件\n青峰府发〔2022〕12号\n关于开展2022年“119”消防宣传月\n活动的\n通   知\n各村（居）委会：\n正文。");
+        let h = head(
+            "青峰镇人民政府文件\n青峰府发〔2022〕12号\n关于开展2022年“119”消防宣传月\n活动的\n通   知\n各村（居）委会：\n正文。",
+        );
         assert_eq!(h.title.as_deref(), Some("关于开展2022年“119”消防宣传月活动的通知"));
         assert_eq!(h.kind.as_deref(), Some("通知"));
         assert_eq!(h.doc_number.as_deref(), Some("青峰府发〔2022〕12号"));
@@ -419,7 +531,13 @@ mod tests {
 
     #[test]
     fn doc_numbers_in_any_bracket_are_normalised() {
-        for text in ["永川府发[2021]8号", "永川府发【2021】8号", "永川府发(2021)8号", "永川府发﹝2021﹞8号", "永川府发（２０２１）８号"] {
+        for text in [
+            "永川府发[2021]8号",
+            "永川府发【2021】8号",
+            "永川府发(2021)8号",
+            "永川府发﹝2021﹞8号",
+            "永川府发（２０２１）８号",
+        ] {
             let h = head(&format!("{text}\n关于加强安全的通知\n各村：\n正文。"));
             assert_eq!(h.doc_number.as_deref(), Some("永川府发〔2021〕8号"), "{text}");
         }
@@ -433,7 +551,9 @@ mod tests {
 
     #[test]
     fn a_metadata_block_is_read_and_skipped() {
-        let doc = Doc::new("索引号：11500118/2021-00123\n发布机构：青峰镇\n发文字号：\n成文日期：2021-05-25\n发布日期：2021-05-27\n标题：安全生产月通知\n关于开展安全生产月活动的通知\n各村：\n正文。");
+        let doc = Doc::new(
+            "索引号：11500118/2021-00123\n发布机构：青峰镇\n发文字号：\n成文日期：2021-05-25\n发布日期：2021-05-27\n标题：安全生产月通知\n关于开展安全生产月活动的通知\n各村：\n正文。",
+        );
         let meta = Metadata::read(&doc);
         assert_eq!(meta.end_line, 6);
         assert_eq!(meta.doc_number(&doc), None);

@@ -14,11 +14,44 @@ use crate::{Contact, Field, Marks, Reference};
 static BOOK: LazyLock<Regex> = LazyLock::new(|| re(r"《(?P<t>[^《》\n]{1,150})》"));
 /// What follows a 《title》 when it is a film, a programme or a newspaper, not a document.
 const NOT_A_DOCUMENT_AFTER: &[&str] = &[
-    "电视专题片", "专题片", "警示教育片", "警示片", "纪录片", "宣传片", "电影", "影片", "视频", "节目", "栏目", "动画",
-    "微电影", "一书", "读本", "杂志", "专栏", "公益广告", "短片", "话剧", "歌曲", "展览",
+    "电视专题片",
+    "专题片",
+    "警示教育片",
+    "警示片",
+    "纪录片",
+    "宣传片",
+    "电影",
+    "影片",
+    "视频",
+    "节目",
+    "栏目",
+    "动画",
+    "微电影",
+    "一书",
+    "读本",
+    "杂志",
+    "专栏",
+    "公益广告",
+    "短片",
+    "话剧",
+    "歌曲",
+    "展览",
 ];
 const NOT_A_DOCUMENT_BEFORE: &[&str] = &[
-    "观看", "收看", "播放", "收听", "放映", "观影", "教育片", "专题片", "纪录片", "宣传片", "警示片", "影片", "短片", "电影",
+    "观看",
+    "收看",
+    "播放",
+    "收听",
+    "放映",
+    "观影",
+    "教育片",
+    "专题片",
+    "纪录片",
+    "宣传片",
+    "警示片",
+    "影片",
+    "短片",
+    "电影",
 ];
 
 fn is_law_or_media(title: &str) -> bool {
@@ -56,7 +89,8 @@ fn references(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Vec<Reference> {
         for c in books {
             let (Some(whole), Some(t)) = (c.get(0), c.name("t")) else { continue };
             let after = &doc.key[whole.end()..r.end];
-            let before_start = doc.key[r.start..whole.start()].char_indices().rev().nth(9).map_or(r.start, |(i, _)| r.start + i);
+            let before_start =
+                doc.key[r.start..whole.start()].char_indices().rev().nth(9).map_or(r.start, |(i, _)| r.start + i);
             let before = &doc.key[before_start..whole.start()];
             if is_law_or_media(t.as_str())
                 || NOT_A_DOCUMENT_AFTER.iter().any(|w| after.trim_start().starts_with(w))
@@ -92,25 +126,94 @@ static CONTACT_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"联[\s\u{3000}]*�
 static PHONE_LABEL_LINE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:联系)?(?:电[\s\u{3000}]*话|手[\s\u{3000}]*机|座机|固话|办公电话|联系方式)"));
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?P<label>联[\s\u{3000}]*系[\s\u{3000}]*人|联系电话|联系方式|办公电话|固定电话|移动电话|电话号码|手机号码|手机号|电[\s\u{3000}]*话|手[\s\u{3000}]*机|座机|固话|传[\s\u{3000}]*真|电子邮箱|电子邮件|邮箱|邮件|E-?mail|e-?mail|EMAIL|QQ|qq|Qq|微信|地址|姓名)|(?P<mail>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)|(?P<phone>1[3-9][0-9][\s\-]?[0-9]{4}[\s\-]?[0-9]{4}|(?:[（(]0[0-9]{2,3}[)）][\s]*|0[0-9]{2,3}[\s]*[-－—][\s]*|0[0-9]{2,3}[\s]+)?[0-9]{7,8}(?:[-－][0-9]{1,4})?)|(?P<num>[0-9]+)|(?P<han>\p{Han}+)")
+    re(
+        r"(?P<label>联[\s\u{3000}]*系[\s\u{3000}]*人|联系电话|联系方式|办公电话|固定电话|移动电话|电话号码|手机号码|手机号|电[\s\u{3000}]*话|手[\s\u{3000}]*机|座机|固话|传[\s\u{3000}]*真|电子邮箱|电子邮件|邮箱|邮件|E-?mail|e-?mail|EMAIL|QQ|qq|Qq|微信|地址|姓名)|(?P<mail>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)|(?P<phone>1[3-9][0-9][\s\-]?[0-9]{4}[\s\-]?[0-9]{4}|(?:[（(]0[0-9]{2,3}[)）][\s]*|0[0-9]{2,3}[\s]*[-－—][\s]*|0[0-9]{2,3}[\s]+)?[0-9]{7,8}(?:[-－][0-9]{1,4})?)|(?P<num>[0-9]+)|(?P<han>\p{Han}+)",
+    )
 });
 /// Words next to a name that are not names: titles, and the words of a contact line.
 const NOT_NAMES: &[&str] = &[
-    "同志", "及", "和", "分别", "如下", "负责人", "联系", "咨询", "工作人员", "办公室", "主任", "副主任", "科长", "副科长",
-    "所长", "站长", "局长", "副局长", "镇长", "副镇长", "书记", "干事", "队长", "组长", "部长", "专干", "股长", "同事",
-    "号码", "方式", "其他", "电话", "手机", "传真", "邮箱", "地址", "办公", "固定", "移动", "联系方式", "联系电话", "座机",
-    "无", "人", "女士", "先生", "老师", "或",
+    "同志",
+    "及",
+    "和",
+    "分别",
+    "如下",
+    "负责人",
+    "联系",
+    "咨询",
+    "工作人员",
+    "办公室",
+    "主任",
+    "副主任",
+    "科长",
+    "副科长",
+    "所长",
+    "站长",
+    "局长",
+    "副局长",
+    "镇长",
+    "副镇长",
+    "书记",
+    "干事",
+    "队长",
+    "组长",
+    "部长",
+    "专干",
+    "股长",
+    "同事",
+    "号码",
+    "方式",
+    "其他",
+    "电话",
+    "手机",
+    "传真",
+    "邮箱",
+    "地址",
+    "办公",
+    "固定",
+    "移动",
+    "联系方式",
+    "联系电话",
+    "座机",
+    "无",
+    "人",
+    "女士",
+    "先生",
+    "老师",
+    "或",
 ];
 const ORG_TAILS: &[&str] = &[
-    "中心", "办公室", "委员会", "应急办", "安办", "党委", "政府", "管理局", "执法队", "大队", "中队", "派出所", "工作站",
-    "供电所", "卫生院", "小组", "安监站", "消防站", "指挥部", "服务站", "公司", "单位", "部门",
+    "中心",
+    "办公室",
+    "委员会",
+    "应急办",
+    "安办",
+    "党委",
+    "政府",
+    "管理局",
+    "执法队",
+    "大队",
+    "中队",
+    "派出所",
+    "工作站",
+    "供电所",
+    "卫生院",
+    "小组",
+    "安监站",
+    "消防站",
+    "指挥部",
+    "服务站",
+    "公司",
+    "单位",
+    "部门",
 ];
 
 fn name_of(s: &str) -> Option<&str> {
     let s = s.strip_suffix("同志").unwrap_or(s);
     let n = s.chars().count();
     let org = ORG_TAILS.iter().any(|t| s.ends_with(t))
-        || (n >= 3 && s.starts_with(['镇', '区', '县', '乡', '村']) && s.ends_with(['办', '局', '所', '站', '委', '院', '处', '科', '部']));
+        || (n >= 3
+            && s.starts_with(['镇', '区', '县', '乡', '村'])
+            && s.ends_with(['办', '局', '所', '站', '委', '院', '处', '科', '部']));
     ((2..=4).contains(&n) && !org && !NOT_NAMES.contains(&s)).then_some(s)
 }
 
@@ -130,7 +233,8 @@ fn contacts(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Vec<Contact> {
             continue;
         };
         // The contact line, and the phone lines right below it.
-        let mut windows = vec![r.start + label.start()..r.end];
+        let mut windows: Vec<Range<usize>> = Vec::new();
+        windows.push(r.start + label.start()..r.end);
         while let Some(&next) = lines.get(k + 1) {
             let nr = doc.trimmed(next);
             let key = &doc.key[nr.clone()];
@@ -166,19 +270,19 @@ fn tokens(doc: &Doc, windows: &[Range<usize>]) -> Vec<Token> {
         for c in captures_in(&TOKEN, &doc.key, w.clone()) {
             if let Some(m) = c.name("label") {
                 let label = squeeze(m.as_str());
-                noise_label = matches!(label.as_str(), "传真" | "邮箱" | "电子邮箱" | "电子邮件" | "邮件" | "微信" | "地址")
-                    || label.eq_ignore_ascii_case("qq")
-                    || label.to_ascii_lowercase().starts_with("e");
+                noise_label =
+                    matches!(label.as_str(), "传真" | "邮箱" | "电子邮箱" | "电子邮件" | "邮件" | "微信" | "地址")
+                        || label.eq_ignore_ascii_case("qq")
+                        || label.to_ascii_lowercase().starts_with("e");
             } else if let Some(m) = c.name("phone") {
                 if !noise_label {
                     out.push(Token::Phone(m.range()));
                 }
-            } else if let Some(m) = c.name("han") {
-                if let Some(name) = name_of(&doc.src[m.range()]) {
-                    let name = name.to_owned();
-                    noise_label = false;
-                    out.push(Token::Name(name, m.range()));
-                }
+            } else if let Some(m) = c.name("han")
+                && let Some(name) = name_of(&doc.src[m.range()])
+            {
+                noise_label = false;
+                out.push(Token::Name(name.to_owned(), m.range()));
             }
         }
     }
@@ -190,7 +294,8 @@ fn tokens(doc: &Doc, windows: &[Range<usize>]) -> Vec<Token> {
 fn pair(tokens: &[Token]) -> Vec<(String, Range<usize>, Range<usize>)> {
     let names: Vec<(&String, &Range<usize>)> =
         tokens.iter().filter_map(|t| if let Token::Name(n, r) = t { Some((n, r)) } else { None }).collect();
-    let phones: Vec<&Range<usize>> = tokens.iter().filter_map(|t| if let Token::Phone(r) = t { Some(r) } else { None }).collect();
+    let phones: Vec<&Range<usize>> =
+        tokens.iter().filter_map(|t| if let Token::Phone(r) = t { Some(r) } else { None }).collect();
     let mut out = Vec::new();
     let parallel = names.len() >= 2
         && names.len() == phones.len()

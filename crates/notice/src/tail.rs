@@ -23,7 +23,9 @@ static COLOPHON: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 static PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"此[\s\u{3000}]*件[\s\u{3000}]*(?:公[\s\u{3000}]*开[\s\u{3000}]*发[\s\u{3000}]*布|主[\s\u{3000}]*动[\s\u{3000}]*公[\s\u{3000}]*开)")
+    re(
+        r"此[\s\u{3000}]*件[\s\u{3000}]*(?:公[\s\u{3000}]*开[\s\u{3000}]*发[\s\u{3000}]*布|主[\s\u{3000}]*动[\s\u{3000}]*公[\s\u{3000}]*开)",
+    )
 });
 static PUBLIC_NOTE: LazyLock<Regex> = LazyLock::new(|| re(r"^[（(]?[\s\u{3000}]*此[\s\u{3000}]*件[^）)]{0,12}[）)]?$"));
 static ATTACHMENT: LazyLock<Regex> =

@@ -10,7 +10,9 @@ use crate::trad;
 
 /// `— 2 —`, `－3－`, `- 4 -` or `第 2 页` on a line of its own.
 static PAGE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[\s\u{3000}]*(?:[—－\-–―─]+[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*[—－\-–―─]+|第[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*页(?:[\s\u{3000}]*共[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*页)?)[\s\u{3000}]*$")
+    re(
+        r"^[\s\u{3000}]*(?:[—－\-–―─]+[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*[—－\-–―─]+|第[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*页(?:[\s\u{3000}]*共[\s\u{3000}]*[0-9０-９]{1,3}[\s\u{3000}]*页)?)[\s\u{3000}]*$",
+    )
 });
 /// A page number inside a line: long dashes on both sides (a hyphen alone would catch dates like 2021-05-25).
 static PAGE_INLINE: LazyLock<Regex> =

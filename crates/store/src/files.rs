@@ -102,6 +102,8 @@ pub mod kinds {
         &[JPEG, PNG, GIF, WEBP, HEIF, MP4, MOV, WEBM, PDF, DOCX, XLSX, PPTX, DOC, XLS, CSV, TEXT];
     /// Tables to import.
     pub const SPREADSHEET: &[&str] = &[CSV, XLSX];
+    /// Official notices: Word (.docx) or plain text.
+    pub const NOTICE: &[&str] = &[DOCX, TEXT];
 }
 
 /// Content types an extension may carry; an extension not listed here is judged by content alone.

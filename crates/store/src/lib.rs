@@ -1,6 +1,7 @@
 //! Storage: SQLite or PostgreSQL behind one `Db`, one SQL text per query, and the file store.
 
 pub mod audit;
+pub mod campaigns;
 pub mod files;
 pub mod imports;
 pub mod sessions;

@@ -55,7 +55,7 @@ pub fn path_segment(id: Uuid) -> String {
 }
 
 /// Rows whose `path` lies under `prefix` sort between `prefix` and this bound (`/` + 1 = `0`).
-fn path_upper_bound(prefix: &str) -> String {
+pub(crate) fn path_upper_bound(prefix: &str) -> String {
     let mut s = prefix.trim_end_matches('/').to_owned();
     s.push('0');
     s

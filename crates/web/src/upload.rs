@@ -71,6 +71,58 @@ pub async fn receive(
     Ok(out)
 }
 
+/// A notice as the new-campaign form sends it: pasted text, and perhaps a file (held in memory: a notice
+/// is small, and it is read before anything is stored).
+pub struct NoticeForm {
+    pub text: String,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+pub async fn receive_notice(mut form: Multipart, limit: u64) -> Result<NoticeForm, Error> {
+    let bad = |field: &'static str, m: String| Error::invalid(field, "bad_form", m);
+    let too_large = || Error::Upload(store::files::UploadError::TooLarge { limit });
+    let mut out = NoticeForm { text: String::new(), file: None };
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(bad("file", format!("表单数据不完整：{}", e.body_text()))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let cap = if file_name.is_some() { limit } else { app::campaigns::MAX_PASTE_BYTES as u64 };
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (bytes.len() + chunk.len()) as u64 > cap {
+                        return Err(if file_name.is_some() {
+                            too_large()
+                        } else {
+                            Error::invalid("text", "too_long", "粘贴的文字超过 2 MB，不像一份通知")
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(bad("file", format!("上传中断：{}", e.body_text()))),
+            }
+        }
+        match (name.as_str(), file_name) {
+            // A file input left empty still sends a part with no name and no bytes.
+            ("file", Some(f)) if !f.is_empty() || !bytes.is_empty() => out.file = Some((f, bytes)),
+            ("file", _) => {}
+            ("text", None) => {
+                out.text = String::from_utf8(bytes).map_err(|_| bad("text", "粘贴的文字不是有效的 UTF-8".into()))?
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// One byte range of a file of `size` bytes, from a `Range` header; `Err` when unsatisfiable.
 /// Several ranges, or a header that does not parse, fall back to the whole file.
 fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {

@@ -495,13 +495,26 @@ async fn the_openapi_document_lists_every_operation() {
     insta::assert_snapshot!(ops.join("\n"), @r"
     DELETE /api/v1/session
     GET /api/v1/audit-events
+    GET /api/v1/campaigns
+    GET /api/v1/campaigns/{id}
+    GET /api/v1/campaigns/{id}/tasks
     GET /api/v1/files/{id}
+    GET /api/v1/notifications
+    GET /api/v1/public/notices
+    GET /api/v1/public/notices/{id}
     GET /api/v1/session
     GET /api/v1/units
     GET /api/v1/units/imports/{id}
     GET /api/v1/units/{id}
     GET /api/v1/users
+    POST /api/v1/campaigns
+    POST /api/v1/campaigns/from-file
+    POST /api/v1/campaigns/{id}/clone
+    POST /api/v1/campaigns/{id}/close
+    POST /api/v1/campaigns/{id}/publish
     POST /api/v1/files
+    POST /api/v1/notices/parse
+    POST /api/v1/notifications/read
     POST /api/v1/session
     POST /api/v1/units
     POST /api/v1/units/imports
@@ -511,6 +524,8 @@ async fn the_openapi_document_lists_every_operation() {
     POST /api/v1/users/{id}/deactivate
     POST /api/v1/users/{id}/reactivate
     POST /api/v1/users/{id}/reset-password
+    PUT /api/v1/campaigns/{id}
+    PUT /api/v1/campaigns/{id}/recipients
     PUT /api/v1/me/password
     PUT /api/v1/units/{id}
     ");

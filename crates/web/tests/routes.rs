@@ -81,6 +81,10 @@ const AUDITORS: Expect = [NO, NO, NO, NO, NO, OK, NO, LOG];
 const TOWN_STAFF: Expect = [OK, OK, OK, NF, OK, OK, OK, LOG];
 /// Something in 来苏镇: only the district sees it.
 const DISTRICT_ONLY: Expect = [NF, NF, NF, NF, NF, NF, OK, LOG];
+/// Those who run campaigns.
+const ORGANISERS: Expect = [NO, OK, NO, NO, NO, NO, NO, LOG];
+/// The organiser, on a campaign outside the town (or that does not exist).
+const ORGANISERS_MISS: Expect = [NO, NF, NO, NO, NO, NO, NO, LOG];
 /// An id that names nothing anyone may see.
 const NOBODY: Expect = [NF, NF, NF, NF, NF, NF, NF, LOG];
 
@@ -178,6 +182,25 @@ const DRY_RUN_IMPORT: Payload =
     Payload::File("路由导入.csv", IMPORT_CSV, &[("authority_id", "{town}"), ("dry_run", "1")]);
 const EVIDENCE: Payload = Payload::File("路由测试.csv", "名称,类型\n测试村,村\n".as_bytes(), &[]);
 
+const SEED: &[u8] = include_bytes!("../../notice/tests/corpus/seed.txt");
+const NOTICE_FILE: Payload = Payload::File("安全生产月通知.txt", SEED, &[]);
+const BLANK_CAMPAIGN_FORM: Payload = Payload::Form(&[("title", "路由空白活动")]);
+const CAMPAIGN_FORM: Payload = Payload::Form(&[
+    ("title", "路由草稿"),
+    ("deliverable.0.name", "活动方案"),
+    ("deliverable.0.due_on", "2021-05-31"),
+    ("deliverable.0.kinds", "village"),
+]);
+const RECIPIENTS_FORM: Payload = Payload::Form(&[("unit", "{unit}")]);
+const CLONE_FORM: Payload = Payload::Form(&[("year", "2022"), ("theme", "路由新主题")]);
+const PARSE_JSON: Payload = Payload::Json(r#"{"text": "关于开展安全检查的通知\n各村：\n请于5月31日前报送自查报告。"}"#);
+const NEW_CAMPAIGN_JSON: Payload = Payload::Json(r#"{"title": "路由接口活动"}"#);
+const CAMPAIGN_JSON: Payload = Payload::Json(
+    r#"{"title": "路由接口草稿", "deliverables": [{"name": "活动方案", "due_on": "2021-05-31", "unit_kinds": ["village"]}]}"#,
+);
+const RECIPIENTS_JSON: Payload = Payload::Json(r#"{"unit_ids": ["{unit}"]}"#);
+const CLONE_JSON: Payload = Payload::Json(r#"{"year": 2022, "theme": "路由新主题"}"#);
+
 #[rustfmt::skip]
 const CASES: &[Case] = &[
     //                                                                      adm  org  rev  lia  cus  aud  sup  anon
@@ -247,6 +270,39 @@ const CASES: &[Case] = &[
     get("/readyz",                                                         ANYONE),
     get("/metrics",                                                        ANYONE),
     get("/api/v1/openapi.json",                                            ANYONE),
+    // Campaigns: {campaign} is 青峰镇's published public campaign (sent to 胡豆坪村), {draft} a draft of
+    // 青峰镇 that the rows edit, send, publish and close, {other_campaign} one of 来苏镇.
+    get("/campaigns",                                                      SIGNED_IN),
+    get("/campaigns?status=published",                                     SIGNED_IN),
+    get("/campaigns/new",                                                  ORGANISERS),
+    post("/campaigns/new/notice", NOTICE_FILE,                             ORGANISERS),
+    post("/campaigns/new/blank", BLANK_CAMPAIGN_FORM,                      ORGANISERS),
+    get("/campaigns/{campaign}",                                           SIGNED_IN),
+    get("/campaigns/{draft}",                                              TOWN_STAFF),
+    get("/campaigns/{other_campaign}",                                     DISTRICT_ONLY),
+    get("/campaigns/{missing}",                                            NOBODY),
+    get("/campaigns/{draft}/edit",                                         ORGANISERS),
+    get("/campaigns/{other_campaign}/edit",                                ORGANISERS_MISS),
+    post("/campaigns/{draft}/edit", CAMPAIGN_FORM,                         ORGANISERS),
+    post("/campaigns/{other_campaign}/edit", CAMPAIGN_FORM,                ORGANISERS_MISS),
+    get("/campaigns/{draft}/recipients",                                   ORGANISERS),
+    get("/campaigns/{other_campaign}/recipients",                          ORGANISERS_MISS),
+    post("/campaigns/{draft}/recipients", RECIPIENTS_FORM,                 ORGANISERS),
+    post("/campaigns/{other_campaign}/recipients", RECIPIENTS_FORM,        ORGANISERS_MISS),
+    post("/campaigns/{draft}/publish", NOTHING,                            ORGANISERS),
+    post("/campaigns/{other_campaign}/publish", NOTHING,                   ORGANISERS_MISS),
+    post("/campaigns/{draft}/close", NOTHING,                              ORGANISERS),
+    post("/campaigns/{draft}/close", NOTHING,                              [NO,  CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+    post("/campaigns/{other_campaign}/close", NOTHING,                     ORGANISERS_MISS),
+    post("/campaigns/{campaign}/clone", CLONE_FORM,                        ORGANISERS),
+    post("/campaigns/{other_campaign}/clone", CLONE_FORM,                  ORGANISERS_MISS),
+    get("/notifications",                                                  SIGNED_IN),
+    post("/notifications/read", NOTHING,                                   SIGNED_IN),
+    get("/notices",                                                        ANYONE),
+    get("/notices/{campaign}",                                             ANYONE),
+    get("/notices/{draft}",                                                [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/notices/{other_campaign}",                                       [NF, NF, NF, NF, NF, NF, NF, NF]),
+
     get("/assets/app.css",                                                 ANYONE),
     get("/assets/app.js",                                                  ANYONE),
     get("/assets/icon.svg",                                                ANYONE),
@@ -302,6 +358,35 @@ const CASES: &[Case] = &[
     get("/api/v1/files/{other_file}",                                      DISTRICT_ONLY),
     get("/api/v1/files/{missing}",                                         NOBODY),
     get("/api/v1/files/not-a-file",                                        NOBODY),
+
+    // API: campaigns.
+    post("/api/v1/notices/parse", PARSE_JSON,                              ORGANISERS),
+    get("/api/v1/campaigns",                                               SIGNED_IN),
+    post("/api/v1/campaigns", NEW_CAMPAIGN_JSON,                           ORGANISERS),
+    post("/api/v1/campaigns/from-file", NOTICE_FILE,                       ORGANISERS),
+    get("/api/v1/campaigns/{campaign}",                                    SIGNED_IN),
+    get("/api/v1/campaigns/{api_draft}",                                   TOWN_STAFF),
+    get("/api/v1/campaigns/{other_campaign}",                              DISTRICT_ONLY),
+    get("/api/v1/campaigns/{missing}",                                     NOBODY),
+    get("/api/v1/campaigns/not-a-campaign",                                NOBODY),
+    put("/api/v1/campaigns/{api_draft}", CAMPAIGN_JSON,                    ORGANISERS),
+    put("/api/v1/campaigns/{other_campaign}", CAMPAIGN_JSON,               ORGANISERS_MISS),
+    put("/api/v1/campaigns/{api_draft}/recipients", RECIPIENTS_JSON,       ORGANISERS),
+    put("/api/v1/campaigns/{other_campaign}/recipients", RECIPIENTS_JSON,  ORGANISERS_MISS),
+    post("/api/v1/campaigns/{api_draft}/publish", Payload::None,           ORGANISERS),
+    post("/api/v1/campaigns/{other_campaign}/publish", Payload::None,      ORGANISERS_MISS),
+    post("/api/v1/campaigns/{api_draft}/close", Payload::None,             ORGANISERS),
+    post("/api/v1/campaigns/{api_draft}/publish", Payload::None,           [NO,  CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/campaigns/{other_campaign}/close", Payload::None,        ORGANISERS_MISS),
+    post("/api/v1/campaigns/{campaign}/clone", CLONE_JSON,                 ORGANISERS),
+    post("/api/v1/campaigns/{other_campaign}/clone", CLONE_JSON,           ORGANISERS_MISS),
+    get("/api/v1/campaigns/{campaign}/tasks",                              SIGNED_IN),
+    get("/api/v1/campaigns/{other_campaign}/tasks",                        DISTRICT_ONLY),
+    get("/api/v1/public/notices",                                          ANYONE),
+    get("/api/v1/public/notices/{campaign}",                               ANYONE),
+    get("/api/v1/public/notices/{other_campaign}",                         [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/api/v1/notifications",                                           SIGNED_IN),
+    post("/api/v1/notifications/read", Payload::None,                      SIGNED_IN),
 ];
 
 // Names that must never appear in a refusal: the things refused, and their neighbours.
@@ -312,6 +397,7 @@ const OTHER_DISPLAY_NAME: &str = "来苏陌生人";
 const OTHER_FILE_NAME: &str = "来苏镇隐患台账.csv";
 const ADMIN_FILE_NAME: &str = "管理员附件.csv";
 const TARGET_USERNAME: &str = "route.target";
+const OTHER_CAMPAIGN_TITLE: &str = "来苏镇消防宣传月";
 
 /// The ids the placeholders stand for, made through the app itself on a fresh demo town.
 struct Fixtures {
@@ -365,6 +451,22 @@ impl Fixtures {
                 .await
                 .unwrap();
         ids.insert("other_file", other_file.id.to_string());
+
+        // Campaigns: one published by 青峰镇's organiser from the seed notice, two drafts, and one of 来苏镇.
+        let organiser = t.login_demo("qf.organiser").await;
+        let seed = String::from_utf8(SEED.to_vec()).unwrap();
+        let campaign = ok_json(t.json(&organiser, Method::POST, "/api/v1/campaigns", json!({ "text": seed })).await);
+        let campaign = campaign["id"].as_str().unwrap().to_owned();
+        ok_json(t.json(&organiser, Method::POST, &format!("/api/v1/campaigns/{campaign}/publish"), json!({})).await);
+        ids.insert("campaign", campaign);
+        for key in ["draft", "api_draft"] {
+            let draft =
+                t.json(&organiser, Method::POST, "/api/v1/campaigns", json!({ "title": format!("路由{key}") })).await;
+            ids.insert(key, ok_json(draft)["id"].as_str().unwrap().to_owned());
+        }
+        let laisu_organiser = Actor { role: domain::Role::Organiser, ..laisu_actor.clone() };
+        let other = app::campaigns::create_blank(&t.app, &laisu_organiser, OTHER_CAMPAIGN_TITLE).await.unwrap();
+        ids.insert("other_campaign", other.to_string());
 
         let user = t
             .json(
@@ -599,6 +701,7 @@ async fn a_refusal_leaks_nothing() {
         OTHER_USERNAME,
         OTHER_DISPLAY_NAME,
         OTHER_FILE_NAME,
+        OTHER_CAMPAIGN_TITLE,
         ADMIN_FILE_NAME,
         TARGET_USERNAME,
         "胡豆坪村",

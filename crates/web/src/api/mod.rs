@@ -3,6 +3,7 @@
 //! (`GET /api/v1/session` returns it).
 
 mod audit;
+mod campaigns;
 mod files;
 mod session;
 mod units;
@@ -44,4 +45,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(files::router())
+        .merge(campaigns::router())
 }

@@ -3,8 +3,10 @@
 
 mod audit;
 mod auth;
+mod campaigns;
 mod files;
 mod home;
+mod portal;
 mod units;
 mod users;
 
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(files::router())
+        .merge(campaigns::router())
+        .merge(portal::router())
 }
 
 /// One entry of the navigation bar.
@@ -58,6 +62,9 @@ impl Chrome {
                 nav.push(NavItem { href, label: lang.t(key), active });
             };
             add("/", "nav-home");
+            if a.role.reads_campaigns() || a.role == Role::Liaison {
+                add("/campaigns", "nav-campaigns");
+            }
             if a.role.reads_unit_register() {
                 add("/units", "nav-units");
             }
@@ -70,6 +77,9 @@ impl Chrome {
             if a.role.reads_audit_trail() {
                 add("/audit", "nav-audit");
             }
+            add("/notifications", "nav-notifications");
+        } else {
+            nav.push(NavItem { href: "/notices", label: lang.t("nav-notices"), active: path.starts_with("/notices") });
         }
         Chrome {
             lang,
