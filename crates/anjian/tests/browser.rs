@@ -152,3 +152,81 @@ async fn every_demo_login_works_and_an_organiser_adds_a_unit_on_a_phone() {
     assert_eq!(overflow, json!(false), "the unit list scrolls sideways at 360 px");
     c.close().await.unwrap();
 }
+
+const SEED: &str = include_str!("../../notice/tests/corpus/seed.txt");
+
+/// Waits for a path matching `pred`, and returns it.
+async fn arrive_at(c: &Client, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.unwrap();
+        let ready = c.execute("return document.readyState", vec![]).await.unwrap();
+        if pred(url.path()) && ready == json!("complete") {
+            return url.path().to_owned();
+        }
+        assert!(Instant::now() < deadline, "expected {what}, still at {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn fits_the_screen(c: &Client) -> bool {
+    c.execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![]).await.unwrap() == json!(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_pastes_the_seed_notice_checks_the_draft_and_publishes_it_to_the_town() {
+    let app = TestApp::new().await;
+    let Some((_driver, c)) = browser(1280).await else { return };
+    let base = serve(&app).await;
+    sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+
+    // Paste the notice (what a paste does: the text lands in the box) and read it.
+    c.goto(&format!("{base}/campaigns/new")).await.unwrap();
+    c.execute("document.getElementById('text').value = arguments[0]", vec![json!(SEED)]).await.unwrap();
+    c.find(Locator::Css("form[action^='/campaigns/new/notice'] button.primary")).await.unwrap().click().await.unwrap();
+    let edit = arrive_at(&c, "the draft", |p| p.ends_with("/edit")).await;
+
+    // The draft sits beside the notice, each value highlighted where it was found.
+    let title = c.find(Locator::Id("title")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(title.as_deref(), Some("关于印发开展2021年“安全生产月”活动的通知"));
+    assert_eq!(text(&c, "#m-contact-0").await, "邓兴超   电  话： 023-49626010");
+    assert!(text(&c, "#m-deadline-0").await.contains("2021年5月31日前报送活动方案"));
+    assert!(text(&c, "#m-key_date-0").await.contains("6·16"));
+    let tracks = c.find_all(Locator::Css("input[name$='.title'][name^='track.']")).await.unwrap();
+    let mut named = 0;
+    for t in tracks {
+        if !t.prop("value").await.unwrap().unwrap_or_default().is_empty() {
+            named += 1;
+        }
+    }
+    assert_eq!(named, 7);
+    c.set_window_size(360, 800).await.unwrap();
+    assert!(fits_the_screen(&c).await, "the draft scrolls sideways at 360 px");
+    c.set_window_size(1280, 900).await.unwrap();
+
+    // Save, choose the units (the addressed ones are ticked), publish.
+    c.find(Locator::Css("button[name='then']")).await.unwrap().click().await.unwrap();
+    arrive_at(&c, "the recipients", |p| p.ends_with("/recipients")).await;
+    let ticked = c.find_all(Locator::Css("input[name='unit']:checked")).await.unwrap().len();
+    assert!(ticked >= 10, "the addressed units are preselected ({ticked})");
+    c.find(Locator::Css("button[name='publish']")).await.unwrap().click().await.unwrap();
+    let id = edit.trim_start_matches("/campaigns/").trim_end_matches("/edit").to_owned();
+    arrive(&c, &format!("/campaigns/{id}")).await;
+    assert!(text(&c, ".alert.ok").await.contains(&format!("新生成 {} 项任务", ticked * 2)));
+    assert_eq!(c.find_all(Locator::Css("ol.tracks > li")).await.unwrap().len(), 7);
+    let body = text(&c, "main").await;
+    for expected in ["活动方案\t2021-05-31", "活动总结\t2021-06-30", "2021-06-16 安全宣传咨询日", "邓兴超", "已发布"] {
+        let flat = body.replace('\t', " ");
+        assert!(flat.contains(&expected.replace('\t', " ")) || body.contains(expected), "{expected} in:\n{body}");
+    }
+
+    // The public portal shows it to anyone.
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/login").await;
+    c.goto(&format!("{base}/notices")).await.unwrap();
+    c.find(Locator::LinkText("关于印发开展2021年“安全生产月”活动的通知")).await.unwrap().click().await.unwrap();
+    arrive(&c, &format!("/notices/{id}")).await;
+    assert!(text(&c, "main").await.contains("以上资料将作为村(居)及部门安全生产年度考核的依据"));
+    c.close().await.unwrap();
+}

@@ -33,6 +33,9 @@ async fn home(lang: Lang, MaybeActor(actor): MaybeActor) -> Response {
     }
     let mut tiles = Vec::new();
     let mut tile = |href: String, key: &str| tiles.push((href, lang.t(key), lang.t(&format!("{key}-desc"))));
+    if actor.role.reads_campaigns() || actor.role == Role::Liaison {
+        tile("/campaigns".into(), "tile-campaigns");
+    }
     if actor.role.reads_unit_register() {
         tile("/units".into(), "tile-units");
     }
@@ -48,6 +51,7 @@ async fn home(lang: Lang, MaybeActor(actor): MaybeActor) -> Response {
     if actor.role.reads_audit_trail() {
         tile("/audit".into(), "tile-audit");
     }
+    tile("/notifications".into(), "tile-notifications");
     tile("/account/password".into(), "tile-password");
     let page = HomePage {
         c: Chrome::new(lang, lang.t("nav-home"), Some(&actor), "/"),
