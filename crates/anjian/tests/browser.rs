@@ -216,7 +216,8 @@ async fn an_organiser_pastes_the_seed_notice_checks_the_draft_and_publishes_it_t
     assert!(text(&c, ".alert.ok").await.contains(&format!("新生成 {} 项任务", ticked * 2)));
     assert_eq!(c.find_all(Locator::Css("ol.tracks > li")).await.unwrap().len(), 7);
     let body = text(&c, "main").await;
-    for expected in ["活动方案\t2021-05-31", "活动总结\t2021-06-30", "2021-06-16 安全宣传咨询日", "邓兴超", "已发布"] {
+    for expected in ["活动方案\t2021-05-31", "活动总结\t2021-06-30", "2021-06-16 安全宣传咨询日", "邓兴超", "已发布"]
+    {
         let flat = body.replace('\t', " ");
         assert!(flat.contains(&expected.replace('\t', " ")) || body.contains(expected), "{expected} in:\n{body}");
     }

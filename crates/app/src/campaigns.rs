@@ -254,6 +254,38 @@ pub fn notice_text(bytes: &[u8]) -> Result<String> {
     notice::decode(bytes).map_err(|e| Error::invalid("file", e.code(), e.message_zh()))
 }
 
+/// A new draft of the caller's authority, empty but for its title; callers fill in what they know.
+fn draft_row(actor: &Actor, title: String, now: chrono::DateTime<chrono::Utc>) -> CampaignRow {
+    CampaignRow {
+        id: Uuid::now_v7(),
+        authority_id: actor.authority_id,
+        scope: actor.scope.clone(),
+        status: CampaignStatus::Draft.as_str().into(),
+        title,
+        doc_kind: None,
+        theme: None,
+        doc_number: None,
+        issuer: None,
+        period_start: None,
+        period_end: None,
+        signed_on: None,
+        public: false,
+        recipient_phrases: "[]".into(),
+        key_dates: "[]".into(),
+        contacts: "[]".into(),
+        doc_references: "[]".into(),
+        source_text: None,
+        source_marks: None,
+        source_file_id: None,
+        cloned_from: None,
+        created_by: actor.user_id,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        closed_at: None,
+    }
+}
+
 /// A draft campaign from a notice's text, with the uploaded file it came from (if any) kept beside it.
 pub async fn create_from_notice(app: &App, actor: &Actor, text: &str, source_file: Option<Uuid>) -> Result<Uuid> {
     require_organiser(actor)?;
@@ -264,13 +296,7 @@ pub async fn create_from_notice(app: &App, actor: &Actor, text: &str, source_fil
     let unit_kinds: Vec<UnitKind> = if kinds.is_empty() { UnitKind::BELOW_TOWN.to_vec() } else { kinds.clone() };
     let title = n.title.clone().unwrap_or_else(|| untitled(&reading.text));
     let now = store::now();
-    let id = Uuid::now_v7();
     let row = CampaignRow {
-        id,
-        authority_id: actor.authority_id,
-        scope: actor.scope.clone(),
-        status: CampaignStatus::Draft.as_str().into(),
-        title: domain::text::clean(&title).chars().take(120).collect(),
         doc_kind: n.kind.clone(),
         theme: n.theme.clone(),
         doc_number: n.doc_number.clone(),
@@ -295,13 +321,9 @@ pub async fn create_from_notice(app: &App, actor: &Actor, text: &str, source_fil
         source_text: Some(reading.text.clone()),
         source_marks: Some(to_json(&reading.marks)?),
         source_file_id: source_file,
-        cloned_from: None,
-        created_by: actor.user_id,
-        created_at: now,
-        updated_at: now,
-        published_at: None,
-        closed_at: None,
+        ..draft_row(actor, domain::text::clean(&title).chars().take(120).collect(), now)
     };
+    let id = row.id;
     let mut tx = app.db.begin().await?;
     store::campaigns::insert(&mut tx, &row).await?;
     for (i, s) in n.sections.iter().enumerate() {
@@ -373,35 +395,7 @@ pub async fn create_blank(app: &App, actor: &Actor, title: &str) -> Result<Uuid>
     require_organiser(actor)?;
     let input = CampaignInput { title: title.to_owned(), ..Default::default() };
     let fields = input.parse().map_err(Error::Invalid)?;
-    let now = store::now();
-    let row = CampaignRow {
-        id: Uuid::now_v7(),
-        authority_id: actor.authority_id,
-        scope: actor.scope.clone(),
-        status: CampaignStatus::Draft.as_str().into(),
-        title: fields.title,
-        doc_kind: None,
-        theme: None,
-        doc_number: None,
-        issuer: None,
-        period_start: None,
-        period_end: None,
-        signed_on: None,
-        public: false,
-        recipient_phrases: "[]".into(),
-        key_dates: "[]".into(),
-        contacts: "[]".into(),
-        doc_references: "[]".into(),
-        source_text: None,
-        source_marks: None,
-        source_file_id: None,
-        cloned_from: None,
-        created_by: actor.user_id,
-        created_at: now,
-        updated_at: now,
-        published_at: None,
-        closed_at: None,
-    };
+    let row = draft_row(actor, fields.title, store::now());
     let mut tx = app.db.begin().await?;
     store::campaigns::insert(&mut tx, &row).await?;
     record_in(
@@ -625,7 +619,7 @@ pub async fn recipient_choices(
         let on = chosen.contains(&u.id);
         (u, on)
     });
-    Ok((c.clone(), units.collect()))
+    Ok((c, units.collect()))
 }
 
 /// Sets the list of recipient units. On a published campaign new units get their tasks (and are told), and
@@ -811,37 +805,22 @@ pub async fn clone_campaign(app: &App, actor: &Actor, id: Uuid, year: i32, theme
     let shift = year - base_year;
     let move_date = |d: NaiveDate| shift_years(d, shift);
     let now = store::now();
-    let new_id = Uuid::now_v7();
     let key_dates: Vec<KeyDate> =
         c.key_dates.iter().map(|k| KeyDate { date: move_date(k.date), what: k.what.clone() }).collect();
     let row = CampaignRow {
-        id: new_id,
-        authority_id: actor.authority_id,
-        scope: actor.scope.clone(),
-        status: CampaignStatus::Draft.as_str().into(),
-        title: shift_title_year(&c.title, base_year, year),
         doc_kind: c.doc_kind.clone(),
         theme: if theme.is_empty() { c.theme.clone() } else { Some(theme) },
-        doc_number: None,
         issuer: c.issuer.clone(),
         period_start: c.period_start.map(move_date),
         period_end: c.period_end.map(move_date),
-        signed_on: None,
         public: c.public,
         recipient_phrases: to_json(&c.recipient_phrases)?,
         key_dates: to_json(&key_dates)?,
         contacts: to_json(&c.contacts)?,
-        doc_references: "[]".into(),
-        source_text: None,
-        source_marks: None,
-        source_file_id: None,
         cloned_from: Some(c.id),
-        created_by: actor.user_id,
-        created_at: now,
-        updated_at: now,
-        published_at: None,
-        closed_at: None,
+        ..draft_row(actor, shift_title_year(&c.title, base_year, year), now)
     };
+    let new_id = row.id;
     let mut tx = app.db.begin().await?;
     store::campaigns::insert(&mut tx, &row).await?;
     for t in &c.tracks {
