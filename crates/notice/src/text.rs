@@ -49,12 +49,14 @@ pub(crate) struct Doc {
     pub src: String,
     pub key: String,
     pub lines: Vec<Range<usize>>,
+    /// Each line without the blanks around it.
+    trimmed: Vec<Range<usize>>,
 }
 
 impl Doc {
     pub fn new(input: &str) -> Doc {
         let src = clean(input);
-        let key: String = src.chars().map(key_char).collect();
+        let key = key_text(&src);
         let mut lines = Vec::new();
         let mut start = 0;
         for (i, b) in src.bytes().enumerate() {
@@ -64,12 +66,13 @@ impl Doc {
             }
         }
         lines.push(start..src.len());
-        Doc { src, key, lines }
+        let trimmed = lines.iter().map(|l| trim_range(&src, l.clone())).collect();
+        Doc { src, key, lines, trimmed }
     }
 
     /// The line's range without the blanks around it.
     pub fn trimmed(&self, i: usize) -> Range<usize> {
-        trim_range(&self.src, self.lines[i].clone())
+        self.trimmed[i].clone()
     }
 
     pub fn text(&self, i: usize) -> &str {
@@ -118,11 +121,20 @@ pub(crate) fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !is_blank_char(*c)).collect()
 }
 
-fn key_char(c: char) -> char {
-    match c {
-        '○' | '◯' | '〇' => '〇',
-        _ => trad::simplify(c),
+/// The key twin: a copy of the text in which only the characters that read differently are rewritten, each
+/// by one of the same UTF-8 length, so offsets stay shared.
+fn key_text(src: &str) -> String {
+    let mut bytes = src.as_bytes().to_vec();
+    for (i, c) in src.char_indices().filter(|(_, c)| *c as u32 >= 0x25CB) {
+        let k = match c {
+            '○' | '◯' => '〇',
+            _ => trad::simplify(c),
+        };
+        if k != c && k.len_utf8() == c.len_utf8() {
+            k.encode_utf8(&mut bytes[i..i + c.len_utf8()]);
+        }
     }
+    String::from_utf8(bytes).unwrap_or_else(|_| src.to_owned())
 }
 
 /// Whether a line ends a sentence, so a page break after it is a paragraph break, not a cut sentence.

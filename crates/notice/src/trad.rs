@@ -1,6 +1,8 @@
 //! Traditional characters mapped to simplified ones, one character for one, so a notice in 繁體 is read
 //! with the same keywords as a simplified one while every value is still taken from the text as written.
 
+use std::sync::LazyLock;
+
 /// Sorted by the traditional character; every pair has the same UTF-8 length (tested).
 static PAIRS: &[(char, char)] = &[
     ('並', '并'),
@@ -669,9 +671,22 @@ static PAIRS: &[(char, char)] = &[
     ('龜', '龟'),
 ];
 
+/// One bit per BMP character: set for the traditional ones, so the common case costs a load, not a search.
+static IS_TRADITIONAL: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut bits = vec![0u64; 0x10000 / 64];
+    for &(t, _) in PAIRS {
+        let n = t as usize;
+        if let Some(word) = bits.get_mut(n / 64) {
+            *word |= 1 << (n % 64);
+        }
+    }
+    bits
+});
+
 /// The simplified character for `c`, or `c` itself.
 pub(crate) fn simplify(c: char) -> char {
-    if (c as u32) < 0x4E00 {
+    let n = c as usize;
+    if n < 0x4E00 || IS_TRADITIONAL.get(n / 64).is_none_or(|word| word & (1 << (n % 64)) == 0) {
         return c;
     }
     match PAIRS.binary_search_by_key(&c, |&(t, _)| t) {
