@@ -10,7 +10,7 @@ use regex::{Captures, Regex};
 use crate::dates::{self, DAY, MONTH, YEAR};
 use crate::header::Head;
 use crate::tail::Tail;
-use crate::text::{Doc, captures_in, is_blank_char, re, trim_range};
+use crate::text::{Doc, captures_in, is_blank_char, join_lines, re, trim_range};
 use crate::{Dated, Field, Marks, Period, Section};
 
 const SP: &str = r"[\s\u{3000}]*";
@@ -47,9 +47,14 @@ static TIME_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[)）])?[\s\u{3000}]*(?:活动|宣传|整治|行动|检查|排查|开展|实施|集中|工作|专项)?(?:时间|期间)(?:安排|范围)?[\s\u{3000}]*(?:[:：]|$)",
     )
 });
+static TIME_INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:活动|宣传|整治|行动|检查|排查|开展|实施|集中|专项|攻坚)(?:时间|期间)(?:安排|范围)?[\s\u{3000}]*(?:为|是|：|:)",
+    )
+});
 static THEME_QUOTED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:以[\s\u{3000}]*[“「『\x22](?P<a>[^”」』\x22\n]{2,60})[”」』\x22][\s\u{3000}]*为[\s\u{3000}]*(?:本次|今年|活动|宣传|本届)*主题(?P<of>的?)|主题[\s\u{3000}]*(?:为|是|：|:)[\s\u{3000}]*[“「『\x22](?P<b>[^”」』\x22\n]{2,60})[”」』\x22])",
+        r"(?:以[\s\u{3000}]*[“「『\x22](?P<a>[^”」』\x22]{2,60})[”」』\x22][\s\u{3000}]*为[\s\u{3000}]*(?:本次|今年|活动|宣传|本届)*主题(?P<of>的?)|主题[\s\u{3000}]*(?:为|是|：|:)[\s\u{3000}]*[“「『\x22](?P<b>[^”」』\x22]{2,60})[”」』\x22])",
     )
 });
 static THEME_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -176,12 +181,14 @@ fn sections(doc: &Doc, head: &Head, tail: &Tail, lines: &[usize], marks: &mut Ma
     for (k, &i) in run.iter().enumerate() {
         let h = hs[i];
         let next_line = run.get(k + 1).map_or(usize::MAX, |&j| hs[j].line);
-        let inner: Vec<&Heading> =
-            hs.iter().copied().filter(|c| c.level == level + 1 && c.line > h.line && c.line < next_line).collect();
-        let children = runs(&inner)
-            .into_iter()
-            .next()
-            .map(|run| run.into_iter().map(|j| leaf(doc, inner[j], marks)).collect())
+        // The children are the next level down that numbers a run inside the section (（一） or, without it, 1.).
+        let children = (level + 1..4)
+            .find_map(|below| {
+                let inner: Vec<&Heading> =
+                    hs.iter().copied().filter(|c| c.level == below && c.line > h.line && c.line < next_line).collect();
+                let run = runs(&inner).into_iter().next()?;
+                Some(run.into_iter().map(|j| leaf(doc, inner[j], marks)).collect())
+            })
             .unwrap_or_default();
         marks.add(Field::Section, out.len(), h.number.start..h.title.end.max(h.number.end));
         out.push(Section {
@@ -223,8 +230,24 @@ fn leaf(doc: &Doc, h: &Heading, marks: &mut Marks) -> Section {
 }
 
 /// Verbs that hand something in (前报送活动方案, 前将方案报送镇安办).
-const SEND: &[&str] =
-    &["书面报送", "报送", "上报", "提交", "报给", "报至", "报", "递交", "交", "送", "发送", "发至", "上传"];
+const SEND: &[&str] = &[
+    "书面报送",
+    "报送",
+    "上报",
+    "提交",
+    "报给",
+    "报至",
+    "报",
+    "递交",
+    "交",
+    "送",
+    "发送",
+    "发至",
+    "上传",
+    "反馈",
+    "提报",
+    "传至",
+];
 /// Verbs of doing before the thing done (前修订完善应急预案, 前完成隐患排查).
 const DO: &[&str] = &[
     "修订完善",
@@ -365,8 +388,8 @@ fn sent_object(s: &str) -> Option<&str> {
 
 /// What is due by a deadline found at `m`: the thing handed in after it (前报送活动方案, 前将方案报送…), the thing
 /// before it (活动方案请于5月31日前报送镇安办), or the heading holding it (动员部署阶段（3月6日前）).
-fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
-    let r = doc.trimmed(line);
+fn due_what(doc: &Doc, r: Range<usize>, m: Range<usize>) -> Option<Range<usize>> {
+    let line = doc.line_of(m.start);
     let key = &doc.key;
     let before = &key[r.start..m.start];
     let after = &key[m.end..r.end];
@@ -416,9 +439,12 @@ fn due_what(doc: &Doc, line: usize, m: Range<usize>) -> Option<Range<usize>> {
 
 fn deadlines(doc: &Doc, lines: &[usize], year: i32, marks: &mut Marks) -> Vec<Dated> {
     let mut out: Vec<Dated> = Vec::new();
-    // A cheap test first: a deadline needs 月 and 前 on its line.
-    for &l in lines.iter().filter(|&&l| doc.key(l).contains('前') && doc.key(l).contains('月')) {
-        let r = doc.trimmed(l);
+    // A cheap test first: a deadline needs 月 and 前 in its paragraph.
+    for r in doc
+        .paragraphs(lines)
+        .into_iter()
+        .filter(|r| doc.key[r.clone()].contains('前') && doc.key[r.clone()].contains('月'))
+    {
         for c in captures_in(&DEADLINE, &doc.key, r.clone()) {
             let Some(m) = c.get(0) else { continue };
             let before = &doc.key[r.start..m.start()];
@@ -431,8 +457,8 @@ fn deadlines(doc: &Doc, lines: &[usize], year: i32, marks: &mut Marks) -> Vec<Da
                 continue;
             }
             let Some(date) = dates::from_captures(&c, "", Some(year)) else { continue };
-            let Some(what) = due_what(doc, l, m.range()) else { continue };
-            let item = Dated { date, what: doc.src[what.clone()].to_owned() };
+            let Some(what) = due_what(doc, r.clone(), m.range()) else { continue };
+            let item = Dated { date, what: join_lines(&doc.src[what.clone()]) };
             if !out.contains(&item) {
                 marks.add(Field::Deadline, out.len(), m.start()..m.end().max(what.end));
                 out.push(item);
@@ -508,15 +534,14 @@ fn theme(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Option<String> {
             return Some(text.to_owned());
         }
     }
-    for &l in lines.iter().filter(|&&l| doc.key(l).contains("主题")) {
-        let r = doc.trimmed(l);
+    for r in doc.paragraphs(lines).into_iter().filter(|r| doc.key[r.clone()].contains("主题")) {
         for c in captures_in(&THEME_QUOTED, &doc.key, r.clone()) {
             if c.name("of").is_some_and(|m| !m.is_empty()) {
                 continue;
             }
             let Some(m) = c.name("a").or_else(|| c.name("b")) else { continue };
             marks.add(Field::Theme, 0, m.range());
-            return Some(doc.src[m.range()].to_owned());
+            return Some(join_lines(&doc.src[m.range()]));
         }
     }
     None
@@ -568,15 +593,38 @@ fn sentence_around(doc: &Doc, l: usize, at: usize) -> Range<usize> {
 
 fn period(doc: &Doc, lines: &[usize], first_section: Option<usize>, year: i32, marks: &mut Marks) -> Option<Period> {
     let mut found: Option<(Period, Range<usize>)> = None;
-    // 活动时间：… (or a heading 活动时间 with the dates on the next line).
+    // 活动时间：2023年11月1日至11月30日 or 整治时间为…, anywhere in a sentence.
+    for &l in lines.iter().filter(|&&l| doc.key(l).contains(['时', '期'])) {
+        let r = doc.trimmed(l);
+        for m in TIME_INLINE.find_iter(&doc.key[r.clone()]) {
+            let from = r.start + m.end();
+            let near = doc.key[from..r.end].char_indices().nth(4).map_or(r.end, |(i, _)| from + i);
+            if let Some(f) = find_range(doc, from..r.end, year).filter(|f| f.1.start <= near) {
+                found = Some(f);
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    // A heading 活动时间 with the dates on its line or the next (not a phase: 动员部署阶段（…）).
     for (k, &l) in lines.iter().enumerate() {
+        if found.is_some() {
+            break;
+        }
         let r = doc.trimmed(l);
         if !doc.key[r.clone()].contains(['时', '期']) {
             continue;
         }
         let Some(m) = TIME_LABEL.find(&doc.key[r.clone()]) else { continue };
-        found = find_range(doc, r.start + m.end()..r.end, year)
-            .or_else(|| lines.get(k + 1).and_then(|&next| find_range(doc, doc.trimmed(next), year)));
+        found = find_range(doc, r.start + m.end()..r.end, year).or_else(|| {
+            let &next = lines.get(k + 1)?;
+            if doc.key(next).contains("阶段") {
+                return None;
+            }
+            find_range(doc, doc.trimmed(next), year)
+        });
         if found.is_some() {
             break;
         }

@@ -440,6 +440,12 @@ pub(crate) fn read(doc: &Doc, meta: &Metadata, marks: &mut Marks) -> Head {
             continue;
         }
         let key = doc.key(l);
+        // A web page's buttons between the title and the text: 【字体：大 中 小】【打印本页】.
+        if key.starts_with('【') && ["字体", "打印", "关闭", "分享", "收藏"].iter().any(|w| key.contains(w))
+        {
+            i = l + 1;
+            continue;
+        }
         if key.contains('。') || lines.len() >= 3 || key.chars().count() > 200 {
             break;
         }

@@ -8,10 +8,10 @@ use regex::Regex;
 
 use crate::header::{DOC_NO, doc_number_at};
 use crate::tail::Tail;
-use crate::text::{Doc, captures_in, re, squeeze};
+use crate::text::{Doc, captures_in, join_lines, re, squeeze};
 use crate::{Contact, Field, Marks, Reference};
 
-static BOOK: LazyLock<Regex> = LazyLock::new(|| re(r"《(?P<t>[^《》\n]{1,150})》"));
+static BOOK: LazyLock<Regex> = LazyLock::new(|| re(r"《(?P<t>[^《》]{1,150})》"));
 /// What follows a 《title》 when it is a film, a programme or a newspaper, not a document.
 const NOT_A_DOCUMENT_AFTER: &[&str] = &[
     "电视专题片",
@@ -78,8 +78,7 @@ fn references(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Vec<Reference> {
             out.push(r);
         }
     };
-    for &l in lines.iter().filter(|&&l| doc.key(l).contains(['《', '号'])) {
-        let r = doc.trimmed(l);
+    for r in doc.paragraphs(lines).into_iter().filter(|r| doc.key[r.clone()].contains(['《', '号'])) {
         let hay = &doc.key[..r.end];
         let mut numbers: Vec<(usize, String, Range<usize>)> = captures_in(&DOC_NO, hay, r.clone())
             .filter_map(|c| doc_number_at(doc, &c).map(|(n, range)| (range.start, n, range)))
@@ -108,7 +107,7 @@ fn references(doc: &Doc, lines: &[usize], marks: &mut Marks) -> Vec<Reference> {
                 }
                 None => (None, whole.end()),
             };
-            let title = doc.src[t.range()].to_owned();
+            let title = join_lines(&doc.src[t.range()]);
             items.push((whole.start(), Reference { title: Some(title), doc_number }, whole.start()..end));
         }
         for (start, n, range) in numbers {

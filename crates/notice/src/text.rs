@@ -98,6 +98,25 @@ impl Doc {
         None
     }
 
+    /// `lines` (ascending indices) grouped into paragraphs: a line that does not end a sentence runs on into
+    /// the next one, as text pasted from a PDF breaks mid-sentence — unless either is a numbered heading.
+    pub fn paragraphs(&self, lines: &[usize]) -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = Vec::new();
+        let mut open = false;
+        for (k, &l) in lines.iter().enumerate() {
+            let r = self.trimmed(l);
+            match out.last_mut() {
+                Some(p) if open && k > 0 && lines[k - 1] + 1 == l && !starts_numbered(&self.key[r.clone()]) => {
+                    p.end = r.end
+                }
+                _ => out.push(r.clone()),
+            }
+            let key = &self.key[r];
+            open = !ends_sentence(key) && !starts_numbered(key) && key.chars().count() >= 12;
+        }
+        out
+    }
+
     /// The line holding byte offset `at`.
     pub fn line_of(&self, at: usize) -> usize {
         self.lines.partition_point(|l| l.end < at).min(self.lines.len().saturating_sub(1))
@@ -114,6 +133,14 @@ pub(crate) fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
     let rest = &part[lead..];
     let kept = rest.trim_end_matches(is_blank_char).len();
     r.start + lead..r.start + lead + kept
+}
+
+/// A value that a line break cut in two, joined again (the break and the blanks around it dropped).
+pub(crate) fn join_lines(s: &str) -> String {
+    if !s.contains('\n') {
+        return s.to_owned();
+    }
+    s.split('\n').map(|part| part.trim_matches(is_blank_char)).collect()
 }
 
 /// Every blank removed: how titles and names are compared and printed.
@@ -135,6 +162,17 @@ fn key_text(src: &str) -> String {
         }
     }
     String::from_utf8(bytes).unwrap_or_else(|_| src.to_owned())
+}
+
+/// Whether a line starts with a heading's number (一、 （一） 1. （1）).
+fn starts_numbered(key: &str) -> bool {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some('（' | '(') => chars.next().is_some_and(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c)),
+        Some(c) if "一二三四五六七八九十".contains(c) => chars.take(3).any(|c| c == '、'),
+        Some(c) if c.is_ascii_digit() => chars.take(2).any(|c| matches!(c, '.' | '．' | '、')),
+        _ => false,
+    }
 }
 
 /// Whether a line ends a sentence, so a page break after it is a paragraph break, not a cut sentence.

@@ -42,9 +42,15 @@ fn the_held_out_notices_score_at_least_095_field_accuracy() {
     score_at_least("holdout", 0.95);
 }
 
+/// A third set, also written blind, scored once before the reader was changed for it (see its README).
+#[test]
+fn the_blind_notices_score_at_least_090_field_accuracy() {
+    score_at_least("blind", 0.90);
+}
+
 fn score_at_least(dir: &str, floor: f64) {
     let corpus = corpus(dir);
-    assert!(corpus.len() >= 16, "{dir} holds {} notices", corpus.len());
+    assert!(corpus.len() >= 14, "{dir} holds {} notices", corpus.len());
     let (mut right, mut total) = (0usize, 0usize);
     let mut misses = Vec::new();
     for (path, text, expected) in &corpus {
