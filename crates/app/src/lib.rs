@@ -12,6 +12,7 @@ pub mod import;
 pub mod session_cache;
 pub mod units;
 pub mod users;
+pub mod work;
 
 use std::sync::Arc;
 

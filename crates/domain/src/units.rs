@@ -255,6 +255,12 @@ fn valid_code(c: &str) -> bool {
     c.len() == 18 && c.chars().all(|ch| ch.is_ascii_digit() || (ch.is_ascii_uppercase() && !"IOSVZ".contains(ch)))
 }
 
+/// A phone number as the register keeps it (11-digit mobile or fixed line like 023-49626010), or `None`.
+pub fn parse_phone(s: &str) -> Option<String> {
+    let p = normalise_phone(s.trim());
+    valid_phone(&p).then_some(p)
+}
+
 fn normalise_phone(p: &str) -> String {
     p.chars()
         .map(|c| match c {

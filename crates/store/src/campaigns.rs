@@ -412,6 +412,7 @@ pub async fn move_tasks(tx: &mut Tx, deliverable: Uuid, due_on: NaiveDate, now: 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct TaskLine {
     pub id: Uuid,
+    pub campaign_id: Uuid,
     pub deliverable_id: Uuid,
     pub deliverable: String,
     pub unit_id: Uuid,
@@ -422,7 +423,7 @@ pub struct TaskLine {
 }
 
 pub async fn tasks(db: &Db, campaign: Uuid) -> Result<Vec<TaskLine>> {
-    let sql = "SELECT t.id, t.deliverable_id, d.name AS deliverable, t.unit_id, u.name AS unit_name, \
+    let sql = "SELECT t.id, t.campaign_id, t.deliverable_id, d.name AS deliverable, t.unit_id, u.name AS unit_name, \
                u.kind AS unit_kind, t.due_on, t.status FROM task t JOIN deliverable d ON d.id = t.deliverable_id \
                JOIN unit u ON u.id = t.unit_id WHERE t.campaign_id = $1 ORDER BY d.position, u.kind_rank, u.sort_key";
     Ok(on_db!(db, |p| sqlx::query_as::<_, TaskLine>(sql).bind(campaign).fetch_all(p).await)?)
@@ -482,4 +483,92 @@ pub async fn mark_read(db: &Db, user: Uuid, now: DateTime<Utc>) -> Result<u64> {
 pub async fn liaisons_of(tx: &mut Tx, unit: Uuid) -> Result<Vec<Uuid>> {
     let sql = "SELECT id FROM app_user WHERE unit_id = $1 AND role = 'liaison' AND active = $2";
     Ok(on_tx!(tx, |x| sqlx::query_scalar::<_, Uuid>(sql).bind(unit).bind(true).fetch_all(x).await)?)
+}
+
+/// A unit's 签收 and 专人 for one campaign.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ReceiptRow {
+    pub unit_id: Uuid,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+pub async fn receipts(db: &Db, campaign: Uuid) -> Result<Vec<ReceiptRow>> {
+    let sql = "SELECT unit_id, signed_at, contact_name, contact_phone FROM campaign_receipt WHERE campaign_id = $1";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, ReceiptRow>(sql).bind(campaign).fetch_all(p).await)?)
+}
+
+/// Signs for the notice; a second signature keeps the first one's time. True when this call signed.
+pub async fn sign(tx: &mut Tx, campaign: Uuid, unit: Uuid, user: Option<Uuid>, now: DateTime<Utc>) -> Result<bool> {
+    let n = on_tx!(tx, |x| {
+        sqlx::query(
+        "INSERT INTO campaign_receipt (campaign_id, unit_id, signed_at, signed_by) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (campaign_id, unit_id) DO UPDATE SET signed_at = excluded.signed_at, signed_by = excluded.signed_by \
+         WHERE campaign_receipt.signed_at IS NULL"
+    )
+    .bind(campaign)
+    .bind(unit)
+    .bind(now)
+    .bind(user)
+    .execute(x)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+pub async fn set_contact(
+    tx: &mut Tx,
+    campaign: Uuid,
+    unit: Uuid,
+    name: &str,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |x| {
+        sqlx::query(
+        "INSERT INTO campaign_receipt (campaign_id, unit_id, contact_name, contact_phone, contact_set_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, unit_id) DO UPDATE SET \
+         contact_name = excluded.contact_name, contact_phone = excluded.contact_phone, contact_set_at = excluded.contact_set_at"
+    )
+    .bind(campaign)
+    .bind(unit)
+    .bind(name)
+    .bind(phone)
+    .bind(now)
+    .execute(x)
+    .await
+    .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// A campaign sent to a unit, with the unit's receipt: the liaison's home lists these.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct UnitCampaign {
+    pub id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+pub async fn unit_campaigns(db: &Db, unit: Uuid) -> Result<Vec<UnitCampaign>> {
+    let sql = "SELECT c.id, c.title, c.status, c.published_at, r.signed_at, r.contact_name, r.contact_phone \
+               FROM campaign_recipient cr JOIN campaign c ON c.id = cr.campaign_id \
+               LEFT JOIN campaign_receipt r ON r.campaign_id = cr.campaign_id AND r.unit_id = cr.unit_id \
+               WHERE cr.unit_id = $1 AND c.status <> 'draft' ORDER BY c.published_at DESC, c.id DESC";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, UnitCampaign>(sql).bind(unit).fetch_all(p).await)?)
+}
+
+/// A unit's tasks in every campaign sent to it, soonest due first.
+pub async fn unit_tasks(db: &Db, unit: Uuid) -> Result<Vec<TaskLine>> {
+    let sql = "SELECT t.id, t.campaign_id, t.deliverable_id, d.name AS deliverable, t.unit_id, u.name AS unit_name, \
+               u.kind AS unit_kind, t.due_on, t.status FROM task t JOIN deliverable d ON d.id = t.deliverable_id \
+               JOIN unit u ON u.id = t.unit_id JOIN campaign c ON c.id = t.campaign_id \
+               WHERE t.unit_id = $1 AND c.status <> 'draft' ORDER BY t.due_on, d.position";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, TaskLine>(sql).bind(unit).fetch_all(p).await)?)
 }

@@ -353,3 +353,86 @@ async fn the_draft_page_shows_the_source_with_each_value_highlighted_and_a_bad_p
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(blank.text().contains("请粘贴通知全文"));
 }
+
+#[tokio::test]
+async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_contact_person() {
+    let app = TestApp::new().await;
+    let org = app.login_demo("qf.organiser").await;
+    let liaison = app.login_demo("qf.liaison").await;
+    let id = create_seed(&app, &org).await["id"].as_str().unwrap().to_owned();
+    // Nothing is owed before publication.
+    assert_eq!(app.get(&liaison, "/api/v1/my/work").await.json(), json!([]));
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+
+    let work = app.get(&liaison, "/api/v1/my/work").await.json();
+    assert_eq!(work[0]["campaign_id"], json!(id));
+    assert_eq!(work[0]["signed_at"], Value::Null);
+    let tasks = work[0]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.iter().map(|t| t["deliverable"].as_str().unwrap()).collect::<Vec<_>>(), ["活动方案", "活动总结"]);
+    // 2021's deadlines are long past: days late are negative days left.
+    assert!(tasks.iter().all(|t| t["days_left"].as_i64().unwrap() < -1000));
+    let page = app.get(&liaison, "/my-work").await.text();
+    assert!(page.contains("已逾期") && page.contains("签收通知"), "{page}");
+
+    let sign = app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{id}/receipt"), json!({})).await;
+    assert_eq!(sign.status, StatusCode::NO_CONTENT);
+    let first = app.get(&liaison, "/api/v1/my/work").await.json()[0]["signed_at"].clone();
+    app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{id}/receipt"), json!({})).await;
+    assert_eq!(
+        app.get(&liaison, "/api/v1/my/work").await.json()[0]["signed_at"],
+        first,
+        "signing again keeps the first time"
+    );
+
+    let bad = app
+        .json(&liaison, Method::PUT, &format!("/api/v1/campaigns/{id}/contact"), json!({ "name": "", "phone": "123" }))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: BTreeSet<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, BTreeSet::from(["contact_name".to_owned(), "contact_phone".to_owned()]));
+    // The page keeps what was typed beside the message.
+    let page = app
+        .post_form(
+            &liaison,
+            &format!("/campaigns/{id}/contact"),
+            &[("contact_name", "胡专人"), ("contact_phone", "12")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().contains("胡专人") && page.text().contains("请填写手机号"));
+    let ok = app
+        .json(
+            &liaison,
+            Method::PUT,
+            &format!("/api/v1/campaigns/{id}/contact"),
+            json!({ "name": "胡专人", "phone": "138 0013 8000" }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+
+    // The organiser sees both.
+    let receipts = app.get(&org, &format!("/api/v1/campaigns/{id}/receipts")).await.json();
+    let mine = receipts.as_array().unwrap().iter().find(|r| r["unit_name"] == "胡豆坪村").unwrap();
+    assert_eq!((mine["contact_name"].as_str(), mine["contact_phone"].as_str()), (Some("胡专人"), Some("13800138000")));
+    assert!(mine["signed_at"].is_string());
+    assert_eq!(receipts.as_array().unwrap().iter().filter(|r| r["signed_at"].is_string()).count(), 1);
+    let detail = app.get(&org, &format!("/campaigns/{id}")).await.text();
+    assert!(detail.contains("已签收 1 / ") && detail.contains("胡专人"));
+
+    // A closed campaign takes no more signatures.
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/close"), json!({})).await;
+    let late = app
+        .json(
+            &liaison,
+            Method::PUT,
+            &format!("/api/v1/campaigns/{id}/contact"),
+            json!({ "name": "胡专人", "phone": "13800138000" }),
+        )
+        .await;
+    assert_eq!(late.json()["error"]["code"], "campaign_closed");
+}

@@ -497,8 +497,10 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/audit-events
     GET /api/v1/campaigns
     GET /api/v1/campaigns/{id}
+    GET /api/v1/campaigns/{id}/receipts
     GET /api/v1/campaigns/{id}/tasks
     GET /api/v1/files/{id}
+    GET /api/v1/my/work
     GET /api/v1/notifications
     GET /api/v1/public/notices
     GET /api/v1/public/notices/{id}
@@ -512,6 +514,7 @@ async fn the_openapi_document_lists_every_operation() {
     POST /api/v1/campaigns/{id}/clone
     POST /api/v1/campaigns/{id}/close
     POST /api/v1/campaigns/{id}/publish
+    POST /api/v1/campaigns/{id}/receipt
     POST /api/v1/files
     POST /api/v1/notices/parse
     POST /api/v1/notifications/read
@@ -525,6 +528,7 @@ async fn the_openapi_document_lists_every_operation() {
     POST /api/v1/users/{id}/reactivate
     POST /api/v1/users/{id}/reset-password
     PUT /api/v1/campaigns/{id}
+    PUT /api/v1/campaigns/{id}/contact
     PUT /api/v1/campaigns/{id}/recipients
     PUT /api/v1/me/password
     PUT /api/v1/units/{id}

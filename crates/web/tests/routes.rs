@@ -199,6 +199,8 @@ const CAMPAIGN_JSON: Payload = Payload::Json(
     r#"{"title": "路由接口草稿", "deliverables": [{"name": "活动方案", "due_on": "2021-05-31", "unit_kinds": ["village"]}]}"#,
 );
 const RECIPIENTS_JSON: Payload = Payload::Json(r#"{"unit_ids": ["{unit}"]}"#);
+const CONTACT_FORM: Payload = Payload::Form(&[("contact_name", "胡专人"), ("contact_phone", "13800138000")]);
+const CONTACT_JSON: Payload = Payload::Json(r#"{"name": "胡专人", "phone": "13800138000"}"#);
 const CLONE_JSON: Payload = Payload::Json(r#"{"year": 2022, "theme": "路由新主题"}"#);
 
 #[rustfmt::skip]
@@ -296,6 +298,12 @@ const CASES: &[Case] = &[
     post("/campaigns/{other_campaign}/close", NOTHING,                     ORGANISERS_MISS),
     post("/campaigns/{campaign}/clone", CLONE_FORM,                        ORGANISERS),
     post("/campaigns/{other_campaign}/clone", CLONE_FORM,                  ORGANISERS_MISS),
+    // The liaison's own work: 胡豆坪村 received {campaign}; {draft} was never sent to it.
+    get("/my-work",                                                        [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    post("/campaigns/{campaign}/receipt", NOTHING,                         [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    post("/campaigns/{campaign}/contact", CONTACT_FORM,                    [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    post("/campaigns/{other_campaign}/receipt", NOTHING,                   [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    post("/campaigns/{other_campaign}/contact", CONTACT_FORM,              [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
     get("/notifications",                                                  SIGNED_IN),
     post("/notifications/read", NOTHING,                                   SIGNED_IN),
     get("/notices",                                                        ANYONE),
@@ -385,6 +393,13 @@ const CASES: &[Case] = &[
     get("/api/v1/public/notices",                                          ANYONE),
     get("/api/v1/public/notices/{campaign}",                               ANYONE),
     get("/api/v1/public/notices/{other_campaign}",                         [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/api/v1/my/work",                                                 [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/campaigns/{campaign}/receipt", Payload::None,            [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    put("/api/v1/campaigns/{campaign}/contact", CONTACT_JSON,              [NO,  NO,  NO,  OK,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/campaigns/{other_campaign}/receipt", Payload::None,      [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    put("/api/v1/campaigns/{other_campaign}/contact", CONTACT_JSON,        [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    get("/api/v1/campaigns/{campaign}/receipts",                           [OK,  OK,  OK,  NO,  OK,  OK,  OK,  LOG]),
+    get("/api/v1/campaigns/{other_campaign}/receipts",                     [NF,  NF,  NF,  NO,  NF,  NF,  OK,  LOG]),
     get("/api/v1/notifications",                                           SIGNED_IN),
     post("/api/v1/notifications/read", Payload::None,                      SIGNED_IN),
 ];

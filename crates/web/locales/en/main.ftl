@@ -340,3 +340,24 @@ action-campaign-recipients = Recipients changed
 action-campaign-publish = Campaign published
 action-campaign-close = Campaign closed
 action-campaign-clone = Campaign copied
+
+# A unit's work
+nav-my-work = My tasks
+tile-my-work = My tasks
+tile-my-work-desc = Sign for notices, name the contact person, hand in on time
+my-work-title = My tasks
+my-work-empty = No campaign has been sent to your unit yet.
+receipt-sign = Sign for the notice
+receipt-signed = Signed:
+receipt-unsigned = Not signed yet
+receipt-contact = The unit's contact person
+receipt-contact-save = Save the contact person
+receipts-title = Receipts and contact persons
+receipts-signed-count = { $signed } of { $total } signed
+receipt-not-yet = Not signed
+due-countdown = Time left
+due-today = Due today
+due-days-left = { $days } days left
+due-days-late = { $days } days late
+action-campaign-sign = Notice signed for
+action-campaign-contact = Contact person named

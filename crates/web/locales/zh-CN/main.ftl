@@ -307,3 +307,24 @@ action-campaign-recipients = 调整接收单位
 action-campaign-publish = 发布活动
 action-campaign-close = 结束活动
 action-campaign-clone = 复制活动
+
+# A unit's work
+nav-my-work = 我的任务
+tile-my-work = 我的任务
+tile-my-work-desc = 签收通知、指定专人、按期报送
+my-work-title = 我的任务
+my-work-empty = 暂时没有发给本单位的活动。
+receipt-sign = 签收通知
+receipt-signed = 已签收：
+receipt-unsigned = 尚未签收
+receipt-contact = 本单位专人
+receipt-contact-save = 保存专人
+receipts-title = 签收与专人
+receipts-signed-count = 已签收 { $signed } / { $total }
+receipt-not-yet = 未签收
+due-countdown = 剩余时间
+due-today = 今天截止
+due-days-left = 还剩 { $days } 天
+due-days-late = 已逾期 { $days } 天
+action-campaign-sign = 签收通知
+action-campaign-contact = 指定专人

@@ -35,6 +35,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_public_notice))
         .routes(routes!(list_notifications))
         .routes(routes!(read_notifications))
+        .routes(routes!(my_work))
+        .routes(routes!(sign_receipt))
+        .routes(routes!(name_contact))
+        .routes(routes!(list_receipts))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -649,4 +653,122 @@ async fn read_notifications(
     ApiActor(actor): ApiActor,
 ) -> Result<Json<MarkedRead>, ApiError> {
     Ok(Json(MarkedRead { marked: app::campaigns::mark_notifications_read(&state.app, &actor).await? }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DueOut {
+    pub task_id: String,
+    pub deliverable: String,
+    pub due_on: String,
+    pub status: String,
+    /// Days until the due date; negative when late.
+    pub days_left: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignWorkOut {
+    pub campaign_id: String,
+    pub title: String,
+    pub status: String,
+    pub signed_at: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub tasks: Vec<DueOut>,
+}
+
+/// 我的任务（联络员）：发给本单位的活动、签收与专人、各项任务及剩余天数。
+#[utoipa::path(get, path = "/api/v1/my/work", tag = "work",
+    responses((status = 200, body = Vec<CampaignWorkOut>), (status = 403, body = crate::api::ErrorBody)))]
+async fn my_work(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<CampaignWorkOut>>, ApiError> {
+    let work = app::work::my_work(&state.app, &actor).await?;
+    Ok(Json(
+        work.into_iter()
+            .map(|w| CampaignWorkOut {
+                campaign_id: w.campaign_id.to_string(),
+                title: w.title,
+                status: w.status,
+                signed_at: w.signed_at.map(|t| t.to_rfc3339()),
+                contact_name: w.contact_name,
+                contact_phone: w.contact_phone,
+                tasks: w
+                    .tasks
+                    .into_iter()
+                    .map(|t| DueOut {
+                        task_id: t.task_id.to_string(),
+                        deliverable: t.deliverable,
+                        due_on: t.due_on.to_string(),
+                        status: t.status,
+                        days_left: t.days_left,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// 签收通知（联络员，本单位为接收单位）；重复签收不改变签收时间。
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/receipt", tag = "work", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+async fn sign_receipt(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+) -> Result<StatusCode, ApiError> {
+    app::work::sign_receipt(&state.app, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ContactPerson {
+    pub name: String,
+    pub phone: String,
+}
+
+/// 指定本单位的专人（联络员）。
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/contact", tag = "work", params(("id" = String, Path)), request_body = ContactPerson,
+    responses((status = 204), (status = 422, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+async fn name_contact(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+    ApiJson(body): ApiJson<ContactPerson>,
+) -> Result<StatusCode, ApiError> {
+    app::work::name_contact(&state.app, &actor, id, &body.name, &body.phone).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptOut {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub unit_kind: String,
+    pub signed_at: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+/// 各接收单位的签收与专人（工作人员）。
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/receipts", tag = "work", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<ReceiptOut>), (status = 404, body = crate::api::ErrorBody)))]
+async fn list_receipts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<ReceiptOut>>, ApiError> {
+    let rows = app::work::receipts(&state.app, &actor, id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ReceiptOut {
+                unit_id: r.unit_id.to_string(),
+                unit_name: r.unit_name,
+                unit_kind: r.unit_kind,
+                signed_at: r.signed_at.map(|t| t.to_rfc3339()),
+                contact_name: r.contact_name,
+                contact_phone: r.contact_phone,
+            })
+            .collect(),
+    ))
 }

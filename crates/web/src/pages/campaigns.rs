@@ -437,6 +437,9 @@ struct DetailPage {
     deliverables: Vec<(String, String, String, usize)>,
     recipients: Vec<(String, Vec<String>)>,
     tasks: Vec<store::campaigns::TaskLine>,
+    /// (unit, signed at as shown, contact person) for staff.
+    receipts: Vec<(app::work::Receipt, String)>,
+    signed: String,
     source: Vec<Segment>,
     notice: String,
     can_organise: bool,
@@ -492,6 +495,28 @@ async fn show_campaign(
     } else {
         String::new()
     };
+    let offset = state.app.config.offset();
+    let receipts: Vec<(app::work::Receipt, String)> = if actor.role == domain::Role::Liaison {
+        Vec::new()
+    } else {
+        match app::work::receipts(&state.app, &actor, id).await {
+            Ok(r) => r
+                .into_iter()
+                .map(|r| {
+                    let when = r.signed_at.map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string());
+                    (r, when.unwrap_or_default())
+                })
+                .collect(),
+            Err(e) => return page_error(e, lang),
+        }
+    };
+    let signed = lang.ta(
+        "receipts-signed-count",
+        &[
+            ("signed", receipts.iter().filter(|r| r.0.signed_at.is_some()).count().into()),
+            ("total", receipts.len().into()),
+        ],
+    );
     let next_year =
         camp.period_start.map_or_else(|| chrono::Datelike::year(&store::now()), |d| chrono::Datelike::year(&d) + 1);
     let source = camp.source_text.as_deref().map(|t| segments(lang, t, &camp.marks)).unwrap_or_default();
@@ -502,6 +527,8 @@ async fn show_campaign(
         deliverables,
         recipients,
         tasks,
+        receipts,
+        signed,
         source,
         notice,
         can_organise: actor.role.organises_campaigns(),

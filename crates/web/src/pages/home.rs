@@ -43,6 +43,7 @@ async fn home(lang: Lang, MaybeActor(actor): MaybeActor) -> Response {
         tile("/units/import".into(), "tile-import");
     }
     if actor.role == Role::Liaison {
+        tile("/my-work".into(), "tile-my-work");
         tile("/my-unit".into(), "tile-my-unit");
     }
     if actor.role.manages_accounts() {

@@ -9,6 +9,7 @@ mod home;
 mod portal;
 mod units;
 mod users;
+mod work;
 
 use std::collections::HashMap;
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(files::router())
         .merge(campaigns::router())
         .merge(portal::router())
+        .merge(work::router())
 }
 
 /// One entry of the navigation bar.
@@ -69,6 +71,7 @@ impl Chrome {
                 add("/units", "nav-units");
             }
             if a.role == Role::Liaison {
+                add("/my-work", "nav-my-work");
                 add("/my-unit", "nav-my-unit");
             }
             if a.role.manages_accounts() {
