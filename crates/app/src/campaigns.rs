@@ -46,6 +46,8 @@ pub struct Campaign {
     pub source_file_id: Option<Uuid>,
     pub cloned_from: Option<Uuid>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The version an edit starts from.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The notice's text and where each value was found in it (none for a campaign built by hand).
@@ -193,6 +195,7 @@ async fn assemble(app: &App, row: CampaignRow) -> Result<Campaign> {
         source_file_id: row.source_file_id,
         cloned_from: row.cloned_from,
         created_at: row.created_at,
+        updated_at: row.updated_at,
         published_at: row.published_at,
         closed_at: row.closed_at,
         marks: row.source_marks.as_deref().map(from_json).unwrap_or_default(),
@@ -324,6 +327,17 @@ pub async fn create_from_notice(app: &App, actor: &Actor, text: &str, source_fil
         ..draft_row(actor, domain::text::clean(&title).chars().take(120).collect(), now)
     };
     let id = row.id;
+    // Read before the write begins: a second pool connection inside it could wait on the first.
+    let addressed: Vec<Uuid> = if kinds.is_empty() {
+        Vec::new()
+    } else {
+        units_under(app, &actor.scope)
+            .await?
+            .into_iter()
+            .filter(|u| UnitKind::parse(&u.kind).is_some_and(|k| kinds.contains(&k)))
+            .map(|u| u.id)
+            .collect()
+    };
     let mut tx = app.db.begin().await?;
     store::campaigns::insert(&mut tx, &row).await?;
     for (i, s) in n.sections.iter().enumerate() {
@@ -356,12 +370,8 @@ pub async fn create_from_notice(app: &App, actor: &Actor, text: &str, source_fil
         store::campaigns::upsert_deliverable(&mut tx, &row).await?;
     }
     // The units the 主送 line addresses, preselected; the organiser adjusts the list before publishing.
-    if !kinds.is_empty() {
-        for unit in town_units(app, actor).await? {
-            if UnitKind::parse(&unit.kind).is_some_and(|k| kinds.contains(&k)) {
-                store::campaigns::add_recipient(&mut tx, id, unit.id).await?;
-            }
-        }
+    for unit in addressed {
+        store::campaigns::add_recipient(&mut tx, id, unit).await?;
     }
     record_in(
         &mut tx,
@@ -426,11 +436,11 @@ fn join_kinds(kinds: &[UnitKind]) -> String {
     kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",")
 }
 
-/// The active units of the caller's town that can receive a campaign, in register order.
-pub async fn town_units(app: &App, actor: &Actor) -> Result<Vec<store::units::UnitSummary>> {
+/// The active units under an authority (the path `scope`) that can receive a campaign, in register order.
+pub async fn units_under(app: &App, scope: &str) -> Result<Vec<store::units::UnitSummary>> {
     let q = store::units::UnitQuery {
-        scope: actor.scope.clone(),
-        town: actor.authority_is_town,
+        scope: scope.to_owned(),
+        town: false,
         active: Some(true),
         limit: 10_000,
         ..Default::default()
@@ -487,12 +497,27 @@ fn changes(before: &Campaign, after: &CampaignFields) -> serde_json::Map<String,
 
 /// Saves an edit. On a published campaign a changed due date moves its tasks, a new deliverable gets its
 /// tasks, and a removed one takes its unstarted tasks with it; the trail says who changed what.
-pub async fn update_campaign(app: &App, actor: &Actor, id: Uuid, input: &CampaignInput) -> Result<()> {
+///
+/// `seen` is the `updated_at` of the campaign the edit started from (the form carries it): when someone saved
+/// in between, the edit is refused rather than silently undoing theirs.
+pub async fn update_campaign(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    input: &CampaignInput,
+    seen: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<()> {
     require_organiser(actor)?;
     let before = get_campaign(app, actor, id).await?;
     let fields = input.parse().map_err(Error::Invalid)?;
     let mut tx = app.db.begin().await?;
     let mut row = organised_row(&mut tx, actor, id).await?;
+    if seen.is_some_and(|seen| seen != row.updated_at) {
+        return Err(Error::Conflict {
+            code: "campaign_changed",
+            message: "活动已被他人修改，请刷新页面后再修改（您填写的内容尚未保存）".into(),
+        });
+    }
     if status_of(&row)? == CampaignStatus::Closed {
         return Err(Error::Conflict { code: "campaign_closed", message: "活动已结束，不能再修改".into() });
     }
@@ -564,10 +589,20 @@ pub async fn update_campaign(app: &App, actor: &Actor, id: Uuid, input: &Campaig
                 moved += store::campaigns::move_tasks(&mut tx, row.id, d.due_on, now).await?;
             }
             created += create_tasks(&mut tx, &row, &recipients, now).await?;
+            let kinds: Vec<&str> = row.kinds().collect();
+            for (unit, _, _) in recipients.iter().filter(|(_, k, _)| !kinds.contains(&k.as_str())) {
+                store::campaigns::delete_pending_task(&mut tx, row.id, *unit).await?;
+            }
         }
     }
     for gone in old.iter().filter(|o| !kept.contains(&o.id)) {
-        store::campaigns::delete_deliverable(&mut tx, gone.id).await?;
+        store::campaigns::delete_deliverable(&mut tx, gone.id).await.map_err(|e| match e {
+            store::Error::Conflict(_) => Error::Conflict {
+                code: "deliverable_has_work",
+                message: format!("“{}”已有单位报送，不能删除，可以修改截止日期", gone.name),
+            },
+            e => e.into(),
+        })?;
     }
     let mut summary = json!({ "title": row.title, "changed": diff });
     if published {
@@ -583,12 +618,12 @@ pub async fn update_campaign(app: &App, actor: &Actor, id: Uuid, input: &Campaig
 async fn create_tasks(
     tx: &mut store::Tx,
     d: &DeliverableRow,
-    recipients: &[(Uuid, String)],
+    recipients: &[(Uuid, String, bool)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64> {
     let kinds: Vec<&str> = d.kinds().collect();
     let mut created = 0;
-    for (unit, _) in recipients.iter().filter(|(_, k)| kinds.contains(&k.as_str())) {
+    for (unit, _, _) in recipients.iter().filter(|(_, k, active)| *active && kinds.contains(&k.as_str())) {
         let task = TaskRow {
             id: Uuid::now_v7(),
             campaign_id: d.campaign_id,
@@ -615,7 +650,8 @@ pub async fn recipient_choices(
     require_organiser(actor)?;
     let c = get_campaign(app, actor, id).await?;
     let chosen: Vec<Uuid> = c.recipients.iter().map(|r| r.id).collect();
-    let units = town_units(app, actor).await?.into_iter().map(|u| {
+    let scope = store::campaigns::get(&app.db, id).await?.ok_or(Error::NotFound)?.scope;
+    let units = units_under(app, &scope).await?.into_iter().map(|u| {
         let on = chosen.contains(&u.id);
         (u, on)
     });
@@ -637,7 +673,11 @@ pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[Stri
     if wanted.len() > 10_000 {
         return Err(Error::invalid("unit_ids", "too_many", "单位太多"));
     }
-    let allowed: HashMap<Uuid, String> = town_units(app, actor).await?.into_iter().map(|u| (u.id, u.kind)).collect();
+    // The campaign's own authority decides which units may receive it (a district organiser acting on a
+    // town's campaign cannot add another town's units).
+    let scope =
+        store::campaigns::get(&app.db, id).await?.filter(|r| actor.sees(&r.scope)).ok_or(Error::NotFound)?.scope;
+    let allowed: HashMap<Uuid, String> = units_under(app, &scope).await?.into_iter().map(|u| (u.id, u.kind)).collect();
     if wanted.iter().any(|u| !allowed.contains_key(u)) {
         return Err(Error::invalid("unit_ids", "not_in_town", "所选单位不在本镇，或已停用"));
     }
@@ -739,7 +779,7 @@ pub async fn publish(app: &App, actor: &Actor, id: Uuid) -> Result<Published> {
     }
     let first_time = from == CampaignStatus::Draft;
     let told = if first_time {
-        let units: Vec<Uuid> = recipients.iter().map(|r| r.0).collect();
+        let units: Vec<Uuid> = recipients.iter().filter(|r| r.2).map(|r| r.0).collect();
         notify_units(&mut tx, &row, &units, now).await?
     } else {
         0
@@ -821,6 +861,7 @@ pub async fn clone_campaign(app: &App, actor: &Actor, id: Uuid, year: i32, theme
         ..draft_row(actor, shift_title_year(&c.title, base_year, year), now)
     };
     let new_id = row.id;
+    let active: Vec<Uuid> = units_under(app, &actor.scope).await?.into_iter().map(|u| u.id).collect();
     let mut tx = app.db.begin().await?;
     store::campaigns::insert(&mut tx, &row).await?;
     for t in &c.tracks {
@@ -831,7 +872,6 @@ pub async fn clone_campaign(app: &App, actor: &Actor, id: Uuid, year: i32, theme
         let d = DeliverableRow { id: Uuid::now_v7(), campaign_id: new_id, due_on: move_date(d.due_on), ..d.clone() };
         store::campaigns::upsert_deliverable(&mut tx, &d).await?;
     }
-    let active: Vec<Uuid> = town_units(app, actor).await?.into_iter().map(|u| u.id).collect();
     for r in c.recipients.iter().filter(|r| active.contains(&r.id)) {
         store::campaigns::add_recipient(&mut tx, new_id, r.id).await?;
     }

@@ -174,13 +174,16 @@ pub async fn list(db: &Db, q: &CampaignQuery) -> Result<(Vec<CampaignSummary>, i
          (SELECT COUNT(*) FROM campaign_recipient r WHERE r.campaign_id = c.id) AS recipients, \
          (SELECT COUNT(*) FROM task t WHERE t.campaign_id = c.id) AS tasks, c.created_at, c.published_at, \
          COUNT(*) OVER () AS total \
-         FROM campaign c JOIN unit u ON u.id = c.authority_id WHERE c.scope >= $1 AND c.scope < $2",
+         FROM campaign c JOIN unit u ON u.id = c.authority_id",
     );
+    // Staff see their authority's campaigns; a unit every campaign sent to it, whoever issued it.
     if q.unit.is_some() {
         sql.push_str(
-            " AND c.status <> 'draft' AND EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id \
+            " WHERE c.status <> 'draft' AND EXISTS (SELECT 1 FROM campaign_recipient r WHERE r.campaign_id = c.id \
              AND r.unit_id = $5)",
         );
+    } else {
+        sql.push_str(" WHERE c.scope >= $1 AND c.scope < $2");
     }
     if q.status.is_some() {
         sql.push_str(" AND c.status = $6");
@@ -315,7 +318,17 @@ pub async fn upsert_deliverable(tx: &mut Tx, d: &DeliverableRow) -> Result<()> {
     Ok(())
 }
 
+/// Removes a deliverable with its unstarted tasks; one with a task already under way is refused.
 pub async fn delete_deliverable(tx: &mut Tx, id: Uuid) -> Result<()> {
+    let started: i64 = on_tx!(tx, |x| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM task WHERE deliverable_id = $1 AND status <> 'pending'"
+    )
+    .bind(id)
+    .fetch_one(x)
+    .await)?;
+    if started > 0 {
+        return Err(crate::Error::Conflict("deliverable_has_work".into()));
+    }
     on_tx!(tx, |x| sqlx::query("DELETE FROM task WHERE deliverable_id = $1").bind(id).execute(x).await.map(|_| ()))?;
     on_tx!(tx, |x| sqlx::query("DELETE FROM deliverable WHERE id = $1").bind(id).execute(x).await.map(|_| ()))?;
     Ok(())
@@ -328,10 +341,22 @@ pub async fn recipients(db: &Db, campaign: Uuid) -> Result<Vec<(Uuid, String, St
     Ok(on_db!(db, |p| sqlx::query_as::<_, (Uuid, String, String)>(sql).bind(campaign).fetch_all(p).await)?)
 }
 
-/// The recipient units with their kinds, read inside a write.
-pub async fn recipients_in(tx: &mut Tx, campaign: Uuid) -> Result<Vec<(Uuid, String)>> {
-    let sql = "SELECT u.id, u.kind FROM campaign_recipient r JOIN unit u ON u.id = r.unit_id WHERE r.campaign_id = $1";
-    Ok(on_tx!(tx, |x| sqlx::query_as::<_, (Uuid, String)>(sql).bind(campaign).fetch_all(x).await)?)
+/// The recipient units with their kinds and whether they are active, read inside a write.
+pub async fn recipients_in(tx: &mut Tx, campaign: Uuid) -> Result<Vec<(Uuid, String, bool)>> {
+    let sql = "SELECT u.id, u.kind, u.active FROM campaign_recipient r JOIN unit u ON u.id = r.unit_id \
+               WHERE r.campaign_id = $1";
+    Ok(on_tx!(tx, |x| sqlx::query_as::<_, (Uuid, String, bool)>(sql).bind(campaign).fetch_all(x).await)?)
+}
+
+/// Takes back a unit's unstarted task for a deliverable (one that no longer applies to its kind).
+pub async fn delete_pending_task(tx: &mut Tx, deliverable: Uuid, unit: Uuid) -> Result<()> {
+    on_tx!(tx, |x| sqlx::query("DELETE FROM task WHERE deliverable_id = $1 AND unit_id = $2 AND status = 'pending'")
+        .bind(deliverable)
+        .bind(unit)
+        .execute(x)
+        .await
+        .map(|_| ()))?;
+    Ok(())
 }
 
 pub async fn add_recipient(tx: &mut Tx, campaign: Uuid, unit: Uuid) -> Result<()> {

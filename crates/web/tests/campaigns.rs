@@ -436,3 +436,36 @@ async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_co
         .await;
     assert_eq!(late.json()["error"]["code"], "campaign_closed");
 }
+
+#[tokio::test]
+async fn an_edit_from_a_stale_version_is_refused_and_narrowed_kinds_take_back_their_unstarted_tasks() {
+    let app = TestApp::new().await;
+    let org = app.login_demo("qf.organiser").await;
+    let c = create_seed(&app, &org).await;
+    let id = c["id"].as_str().unwrap();
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+    let now = app.get(&org, &format!("/api/v1/campaigns/{id}")).await.json();
+    let mut deliverables = now["deliverables"].clone();
+    // Plans only from villages now.
+    deliverables[0]["unit_kinds"] = json!(["village"]);
+    let body = |version: &Value| {
+        json!({ "updated_at": version, "title": now["title"], "tracks": now["tracks"], "deliverables": deliverables,
+                "period_start": now["period_start"], "period_end": now["period_end"], "public": true })
+    };
+    let stale = app.json(&org, Method::PUT, &format!("/api/v1/campaigns/{id}"), body(&c["updated_at"])).await;
+    assert_eq!(
+        (stale.status, stale.json()["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("campaign_changed"))
+    );
+    let fresh = app.json(&org, Method::PUT, &format!("/api/v1/campaigns/{id}"), body(&now["updated_at"])).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text());
+    let tasks = app.get(&org, &format!("/api/v1/campaigns/{id}/tasks")).await.json();
+    let plan_kinds: BTreeSet<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["deliverable"] == "活动方案")
+        .map(|t| t["unit_kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(plan_kinds, BTreeSet::from(["village"]));
+}

@@ -4,7 +4,7 @@ CREATE TABLE campaign (
     id UUID PRIMARY KEY NOT NULL,
     authority_id UUID NOT NULL REFERENCES unit (id),
     -- The authority's unit path: a district sees the campaigns of its towns by prefix.
-    scope TEXT NOT NULL,
+    scope TEXT COLLATE "C" NOT NULL,
     status TEXT NOT NULL,
     title TEXT NOT NULL,
     doc_kind TEXT,

@@ -137,6 +137,8 @@ pub struct CampaignOut {
     pub source_file_id: Option<String>,
     pub cloned_from: Option<String>,
     pub created_at: String,
+    /// The version to send back with an edit (`updated_at` of `PUT /api/v1/campaigns/{id}`).
+    pub updated_at: String,
     pub published_at: Option<String>,
     pub closed_at: Option<String>,
 }
@@ -197,6 +199,7 @@ impl From<&Campaign> for CampaignOut {
             source_file_id: c.source_file_id.map(|f| f.to_string()),
             cloned_from: c.cloned_from.map(|f| f.to_string()),
             created_at: c.created_at.to_rfc3339(),
+            updated_at: c.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             published_at: c.published_at.map(|t| t.to_rfc3339()),
             closed_at: c.closed_at.map(|t| t.to_rfc3339()),
         }
@@ -377,6 +380,10 @@ pub struct ReferenceBody {
 /// The whole editable campaign; lists replace what is there (keep `id`s to edit rows in place).
 #[derive(Deserialize, ToSchema, Default)]
 pub struct CampaignBody {
+    /// The `updated_at` of the campaign this edit starts from: if someone saved since, the edit is refused
+    /// (409 `campaign_changed`) instead of undoing theirs. Omit it to overwrite.
+    #[serde(default)]
+    pub updated_at: Option<String>,
     pub title: String,
     #[serde(default)]
     pub theme: String,
@@ -445,7 +452,15 @@ async fn update_campaign(
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Result<Json<CampaignOut>, ApiError> {
-    app::campaigns::update_campaign(&state.app, &actor, id, &body.input()).await?;
+    let seen = match body.updated_at.as_deref() {
+        Some(t) => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map_err(|_| app::Error::invalid("updated_at", "invalid", "updated_at 应为 RFC 3339 时间"))?
+                .with_timezone(&chrono::Utc),
+        ),
+        None => None,
+    };
+    app::campaigns::update_campaign(&state.app, &actor, id, &body.input(), seen).await?;
     let c = app::campaigns::get_campaign(&state.app, &actor, id).await?;
     Ok(Json(CampaignOut::from(&c)))
 }

@@ -268,6 +268,8 @@ pub fn segments(lang: Lang, text: &str, marks: &[notice::Mark]) -> Vec<Segment> 
 struct EditPage {
     c: Chrome,
     id: String,
+    /// The version the edit starts from (`updated_at`), so a stale form is refused, not saved over.
+    version: String,
     status: String,
     input: CampaignInput,
     kinds: Vec<(String, String)>,
@@ -317,6 +319,7 @@ fn edit_page(
     EditPage {
         c: Chrome::new(lang, lang.t("campaign-edit-title"), Some(actor), "/campaigns/edit"),
         id: c.id.to_string(),
+        version: c.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         status: c.status.as_str().to_owned(),
         input: with_blank_rows(input),
         kinds: UnitKind::BELOW_TOWN.iter().map(|k| (k.as_str().to_owned(), kind_label(lang, k.as_str()))).collect(),
@@ -412,9 +415,25 @@ async fn update_campaign(
 ) -> Response {
     let input = campaign_input(&pairs);
     let next = if pairs.iter().any(|(k, _)| k == "then") { "recipients" } else { "" };
-    match app::campaigns::update_campaign(&state.app, &actor, id, &input).await {
+    let seen = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| chrono::DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    match app::campaigns::update_campaign(&state.app, &actor, id, &input, seen).await {
         Ok(()) if next == "recipients" => Redirect::to(&format!("/campaigns/{id}/recipients")).into_response(),
         Ok(()) => Redirect::to(&format!("/campaigns/{id}?saved=1")).into_response(),
+        // Someone saved in between: the form comes back with what this user typed and says so.
+        Err(Error::Conflict { code: "campaign_changed", message }) => {
+            match app::campaigns::get_campaign(&state.app, &actor, id).await {
+                Ok(c) => {
+                    let errs = [domain::FieldError::new("version", "campaign_changed", message)];
+                    let page = edit_page(lang, &actor, &c, input, FieldErrors::from_errors(&errs, lang), false);
+                    render_status(&page, StatusCode::CONFLICT, lang)
+                }
+                Err(e) => page_error(e, lang),
+            }
+        }
         Err(Error::Invalid(errs)) => match app::campaigns::get_campaign(&state.app, &actor, id).await {
             Ok(c) => {
                 let page = edit_page(lang, &actor, &c, input, FieldErrors::from_errors(&errs, lang), false);
