@@ -26,6 +26,9 @@ pub const MAX_PASTE_BYTES: usize = 2 * 1024 * 1024;
 pub struct Campaign {
     pub id: Uuid,
     pub authority_id: Uuid,
+    /// The authority's unit path: whose units may receive it.
+    #[serde(skip)]
+    pub scope: String,
     pub status: CampaignStatus,
     pub title: String,
     pub doc_kind: Option<String>,
@@ -144,7 +147,7 @@ async fn visible_row(app: &App, actor: &Actor, id: Uuid) -> Result<CampaignRow> 
         Role::Liaison => {
             row.status != "draft"
                 && match actor.unit_id {
-                    Some(unit) => store::campaigns::recipients(&app.db, id).await?.iter().any(|r| r.0 == unit),
+                    Some(unit) => store::campaigns::is_recipient(&app.db, id, unit).await?,
                     None => false,
                 }
         }
@@ -175,6 +178,7 @@ async fn assemble(app: &App, row: CampaignRow) -> Result<Campaign> {
     Ok(Campaign {
         id: row.id,
         authority_id: row.authority_id,
+        scope: row.scope,
         status,
         title: row.title,
         doc_kind: row.doc_kind,
@@ -650,8 +654,7 @@ pub async fn recipient_choices(
     require_organiser(actor)?;
     let c = get_campaign(app, actor, id).await?;
     let chosen: Vec<Uuid> = c.recipients.iter().map(|r| r.id).collect();
-    let scope = store::campaigns::get(&app.db, id).await?.ok_or(Error::NotFound)?.scope;
-    let units = units_under(app, &scope).await?.into_iter().map(|u| {
+    let units = units_under(app, &c.scope).await?.into_iter().map(|u| {
         let on = chosen.contains(&u.id);
         (u, on)
     });

@@ -78,8 +78,7 @@ pub async fn my_work(app: &App, actor: &Actor) -> Result<Vec<CampaignWork>> {
 async fn received(app: &App, actor: &Actor, campaign: Uuid) -> Result<(Uuid, store::campaigns::CampaignRow)> {
     let unit = liaison_unit(actor)?;
     let row = store::campaigns::get(&app.db, campaign).await?.ok_or(Error::NotFound)?;
-    let sent =
-        row.status != "draft" && store::campaigns::recipients(&app.db, campaign).await?.iter().any(|r| r.0 == unit);
+    let sent = row.status != "draft" && store::campaigns::is_recipient(&app.db, campaign, unit).await?;
     if !sent {
         return Err(Error::NotFound);
     }

@@ -341,6 +341,13 @@ pub async fn recipients(db: &Db, campaign: Uuid) -> Result<Vec<(Uuid, String, St
     Ok(on_db!(db, |p| sqlx::query_as::<_, (Uuid, String, String)>(sql).bind(campaign).fetch_all(p).await)?)
 }
 
+/// Whether the campaign was sent to the unit.
+pub async fn is_recipient(db: &Db, campaign: Uuid, unit: Uuid) -> Result<bool> {
+    let sql = "SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1 AND unit_id = $2";
+    let n: i64 = on_db!(db, |p| sqlx::query_scalar(sql).bind(campaign).bind(unit).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 /// The recipient units with their kinds and whether they are active, read inside a write.
 pub async fn recipients_in(tx: &mut Tx, campaign: Uuid) -> Result<Vec<(Uuid, String, bool)>> {
     let sql = "SELECT u.id, u.kind, u.active FROM campaign_recipient r JOIN unit u ON u.id = r.unit_id \

@@ -51,7 +51,8 @@ fn kind_label(lang: Lang, kind: &str) -> String {
     lang.t(&format!("kind-{kind}"))
 }
 
-fn period(start: Option<chrono::NaiveDate>, end: Option<chrono::NaiveDate>) -> String {
+/// A campaign's period as the pages show it: `2021-06-01 至 2021-06-30`.
+pub(super) fn period(start: Option<chrono::NaiveDate>, end: Option<chrono::NaiveDate>) -> String {
     match (start, end) {
         (Some(s), Some(e)) => format!("{s} 至 {e}"),
         _ => String::new(),
@@ -522,8 +523,8 @@ async fn show_campaign(
             Ok(r) => r
                 .into_iter()
                 .map(|r| {
-                    let when = r.signed_at.map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string());
-                    (r, when.unwrap_or_default())
+                    let when = r.signed_at.map(|t| super::local_time(&t, offset)).unwrap_or_default();
+                    (r, when)
                 })
                 .collect(),
             Err(e) => return page_error(e, lang),

@@ -106,7 +106,7 @@ impl Chrome {
 
     /// A time in the configured zone, as `2026-11-29 11:05`.
     pub fn time(&self, t: &DateTime<Utc>, offset: chrono::FixedOffset) -> String {
-        t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+        local_time(t, offset)
     }
 
     /// Link to the same page in the other language.
@@ -124,6 +124,11 @@ impl Chrome {
             Lang::En => "中文",
         }
     }
+}
+
+/// A time in the configured zone, as `2026-11-29 11:05`.
+pub fn local_time(t: &DateTime<Utc>, offset: chrono::FixedOffset) -> String {
+    t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Messages to show beside fields, by field name.

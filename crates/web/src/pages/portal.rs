@@ -74,10 +74,7 @@ async fn show_notice(
 ) -> Response {
     match app::campaigns::public_notice(&state.app, id).await {
         Ok(camp) => {
-            let period = match (camp.period_start, camp.period_end) {
-                (Some(s), Some(e)) => format!("{s} 至 {e}"),
-                _ => String::new(),
-            };
+            let period = super::campaigns::period(camp.period_start, camp.period_end);
             let c = Chrome::new(lang, camp.title.clone(), actor.as_ref(), "/notices/show");
             render(&NoticePage { c, camp, period }, lang)
         }
