@@ -43,6 +43,9 @@ struct Cli {
 enum Command {
     /// Serve the web application (the default).
     Serve,
+    /// Run only the background worker (reminders, digests), for installations that run it apart from
+    /// the web servers (set `run_worker = false` on those).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo town (青峰镇, 永川区) if it is not there, print the logins, and serve.
@@ -184,6 +187,10 @@ pub fn run() -> Result<ExitCode> {
             Command::Serve => {
                 let app = open(config).await?;
                 crate::serve::serve(app).await?;
+            }
+            Command::Worker => {
+                let app = open(config).await?;
+                crate::serve::work_alone(app).await;
             }
             Command::Migrate => {
                 let app = open(config).await?;

@@ -25,6 +25,9 @@ pub async fn serve(app: App) -> Result<()> {
     });
     let router = web::router(state);
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let worker =
+        app.config.run_worker.then(|| tokio::spawn(app::jobs::work(app.clone(), worker_name(), WORKER_TICK, stopped)));
     tracing::info!(address = %listen, database = app.db.backend(), "serving");
     let shutdown = async move {
         wait_for_signal().await;
@@ -41,11 +44,34 @@ pub async fn serve(app: App) -> Result<()> {
         .with_graceful_shutdown(shutdown)
         .await
         .context("server error")?;
+    let _ = stop_worker.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     housekeeping.abort();
     upkeep.abort();
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the worker looks for due reminders and queued jobs.
+const WORKER_TICK: Duration = Duration::from_secs(30);
+
+/// Names this process in the jobs table's leases: host and process id.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "anjian".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// `anjian worker`: the background worker alone, until SIGTERM or Ctrl-C.
+pub async fn work_alone(app: App) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(app::jobs::work(app.clone(), worker_name(), WORKER_TICK, stopped));
+    wait_for_signal().await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    app.db.close().await;
 }
 
 async fn wait_for_signal() {
@@ -69,7 +95,8 @@ async fn wait_for_signal() {
     }
 }
 
-/// Forgets expired sessions and old login failures every ten minutes.
+/// Forgets expired sessions and old login failures, and deletes the parts of uploads nobody finished,
+/// every ten minutes.
 async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -78,6 +105,11 @@ async fn housekeeping(app: App) {
             Ok(n) if n > 0 => tracing::debug!(removed = n, "pruned sessions and login failures"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+        match app::files::sweep_expired_parts(&app).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "removed unfinished uploads past their expiry"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweeping unfinished uploads failed"),
         }
     }
 }

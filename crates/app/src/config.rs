@@ -40,6 +40,12 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     /// Seconds to finish in-flight requests after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// Days before a due date on which the unit is reminded (each a separate reminder).
+    pub reminder_days: Vec<i64>,
+    /// Local hour (0–23) from which the daily digest of overdue work goes out.
+    pub digest_hour: u32,
+    /// Run the background worker inside `serve` (turn off when `anjian worker` runs separately).
+    pub run_worker: bool,
 }
 
 impl Default for Config {
@@ -61,6 +67,9 @@ impl Default for Config {
             import_max_mib: 10,
             argon2_memory_kib: 19_456,
             shutdown_grace_seconds: 30,
+            reminder_days: vec![3, 1],
+            digest_hour: 8,
+            run_worker: true,
         }
     }
 }
@@ -115,6 +124,12 @@ impl Config {
         }
         if self.argon2_memory_kib < 8 {
             return Err("argon2_memory_kib must be at least 8".into());
+        }
+        if self.reminder_days.iter().any(|d| !(1..=60).contains(d)) {
+            return Err("reminder_days: each must be between 1 and 60 days".into());
+        }
+        if self.digest_hour > 23 {
+            return Err("digest_hour must be between 0 and 23".into());
         }
         if self.db_max_connections == Some(0) || self.upload_max_mib == 0 || self.import_max_mib == 0 {
             return Err("db_max_connections, upload_max_mib and import_max_mib must be positive".into());

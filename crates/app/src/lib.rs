@@ -3,13 +3,17 @@
 
 pub mod audit;
 pub mod auth;
+pub mod board;
 pub mod campaigns;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod files;
 pub mod import;
+pub mod jobs;
+pub mod review;
 pub mod session_cache;
+pub mod submissions;
 pub mod units;
 pub mod users;
 pub mod work;

@@ -65,10 +65,12 @@ pub async fn create_user(app: &App, actor: &Actor, input: &NewUser, password: Op
         }
     };
     let unit_id = match (role, unit_choice, &authority) {
-        (Some(Role::Liaison), Some(uid), Some(a)) => match store::units::get(&app.db, uid).await? {
+        // A liaison acts for the unit; a staff account may name the department it sits in, so that it is
+        // never the one to review its own department's work.
+        (Some(_), Some(uid), Some(a)) => match store::units::get(&app.db, uid).await? {
             Some(u) if u.path.starts_with(&a.path) && u.id != a.id && u.active => Some(uid),
             _ => {
-                errors.push(FieldError::new("unit_id", "invalid", "联络员所属单位须是本镇街下的在用单位"));
+                errors.push(FieldError::new("unit_id", "invalid", "所属单位须是本镇街下的在用单位"));
                 None
             }
         },

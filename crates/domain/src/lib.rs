@@ -7,6 +7,7 @@ pub mod roles;
 pub mod text;
 pub mod units;
 pub mod users;
+pub mod work;
 
 pub use ids::{FileId, UnitId, UserId};
 pub use roles::Role;

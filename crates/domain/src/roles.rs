@@ -80,6 +80,12 @@ impl Role {
         !matches!(self, Role::Liaison)
     }
 
+    /// May take up, accept and return what units hand in (organisers review too: in a small town office
+    /// the same people do both).
+    pub fn reviews_submissions(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Organiser)
+    }
+
     /// May upload files outside a task (imports, attachments to staff work).
     pub fn uploads_files(self) -> bool {
         !matches!(self, Role::Auditor)

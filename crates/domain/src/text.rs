@@ -17,6 +17,28 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// Text of several lines as typed into a text area: `\r\n` becomes `\n`, control characters go,
+/// trailing spaces go, at most one blank line in a row, and no blank lines at either end.
+pub fn clean_multiline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank_run = 0;
+    for line in s.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+        let line: String = line.chars().filter(|c| !c.is_control() || *c == '\t').collect();
+        let line = line.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+        if line.trim().is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
+        }
+        blank_run = 0;
+        out.push_str(line);
+    }
+    // A stray space before the first word is a slip; a full-width indent (　　) is meant.
+    out.trim_start_matches([' ', '\t']).to_owned()
+}
+
 /// Number of characters a person would count (汉字 count as one each).
 pub fn char_len(s: &str) -> usize {
     s.chars().count()
@@ -70,6 +92,13 @@ pub fn like_pattern(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multiline_text_keeps_its_lines_and_one_blank_line_at_most() {
+        assert_eq!(clean_multiline("\r\n 一、方案 \r\n\r\n\r\n二、照片\u{3000}\n\u{7}"), "一、方案\n\n二、照片");
+        assert_eq!(clean_multiline("\u{3000}\u{3000}各村"), "\u{3000}\u{3000}各村");
+        assert_eq!(clean_multiline("  \n\t\n"), "");
+    }
 
     #[test]
     fn clean_folds_full_width_and_ascii_spaces() {

@@ -213,6 +213,8 @@ pub struct FileStore {
     objects: Arc<dyn ObjectStore>,
     root: PathBuf,
     tmp: PathBuf,
+    /// Uploads in parts that are receiving a part right now.
+    busy: Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>,
 }
 
 fn object_path(sha256: &str) -> String {
@@ -230,7 +232,7 @@ impl FileStore {
         std::fs::write(&probe, b"ok")?;
         std::fs::remove_file(&probe)?;
         let objects = LocalFileSystem::new_with_prefix(&root).map_err(io::Error::other)?;
-        Ok(FileStore { objects: Arc::new(objects), root, tmp })
+        Ok(FileStore { objects: Arc::new(objects), root, tmp, busy: Arc::default() })
     }
 
     /// Removes temp files left by a crash mid-upload (none of them is referenced by a row).
@@ -280,6 +282,149 @@ impl FileStore {
 
     fn final_path(&self, sha256: &str) -> PathBuf {
         self.root.join(object_path(sha256))
+    }
+
+    /// Where the parts of an upload in parts gather.
+    fn part_path(&self, id: Uuid) -> PathBuf {
+        self.tmp.join(format!("part-{id}"))
+    }
+
+    /// Bytes of an upload in parts received so far (0 before the first part).
+    pub async fn part_len(&self, id: Uuid) -> io::Result<u64> {
+        match tokio::fs::metadata(self.part_path(id)).await {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends one part that starts at `offset` (where the bytes so far end) and may not run past `size`.
+    /// What arrived is fsynced even when the connection drops mid-part, so the next part resumes from
+    /// the true length. Returns that length.
+    pub async fn append_part<S, E>(&self, id: Uuid, offset: u64, size: u64, mut part: S) -> Result<u64, PartError>
+    where
+        S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let Some(_guard) = PartGuard::take(&self.busy, id) else { return Err(PartError::Busy) };
+        let path = self.part_path(id);
+        let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(&path).await?;
+        let mut len = file.metadata().await?.len();
+        if len != offset {
+            return Err(PartError::Offset { expected: len });
+        }
+        let mut failed = None;
+        while let Some(chunk) = part.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    if len + bytes.len() as u64 > size {
+                        failed = Some(PartError::PastEnd { size });
+                        break;
+                    }
+                    file.write_all(&bytes).await?;
+                    len += bytes.len() as u64;
+                }
+                Err(e) => {
+                    failed = Some(PartError::Interrupted(e.to_string()));
+                    break;
+                }
+            }
+        }
+        file.flush().await?;
+        file.sync_all().await?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(len),
+        }
+    }
+
+    /// Turns a complete upload in parts into a blob: hashed, sniffed against `allowed`, moved into place.
+    /// A refused file is deleted.
+    pub async fn finish_parts(&self, id: Uuid, file_name: &str, allowed: &[&str]) -> Result<Blob, UploadError> {
+        use tokio::io::AsyncReadExt;
+        let path = self.part_path(id);
+        let hashed = async {
+            let mut file = tokio::fs::File::open(&path).await?;
+            let mut hasher = Sha256::new();
+            let mut head = Vec::with_capacity(SNIFF_LEN);
+            let mut buf = vec![0u8; 1 << 20];
+            let mut size = 0u64;
+            loop {
+                let n = file.read(&mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                if head.len() < SNIFF_LEN {
+                    head.extend_from_slice(&buf[..(SNIFF_LEN - head.len()).min(n)]);
+                }
+                hasher.update(&buf[..n]);
+                size += n as u64;
+            }
+            Ok::<_, io::Error>((hex::encode(hasher.finalize()), head, size))
+        };
+        let (sha256, head, size) = hashed.await?;
+        let checked = if size == 0 { Err(UploadError::Empty) } else { sniff(&head, file_name, allowed) };
+        let content_type = match checked {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&path).await;
+                return Err(e);
+            }
+        };
+        let dest = self.final_path(&sha256);
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+        tokio::fs::create_dir_all(&dir).await?;
+        if tokio::fs::try_exists(&dest).await? {
+            tokio::fs::remove_file(&path).await?;
+        } else {
+            tokio::fs::rename(&path, &dest).await?;
+            tokio::fs::File::open(&dir).await?.sync_all().await?;
+        }
+        Ok(Blob { sha256, size, content_type })
+    }
+
+    /// Deletes the parts of an abandoned upload.
+    pub async fn discard_parts(&self, id: Uuid) -> io::Result<()> {
+        match tokio::fs::remove_file(self.part_path(id)).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a part was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PartError {
+    /// The part does not start where the bytes so far end.
+    #[error("the part must start at byte {expected}")]
+    Offset { expected: u64 },
+    #[error("the part runs past the announced size of {size} bytes")]
+    PastEnd { size: u64 },
+    /// Another part of the same upload is arriving right now.
+    #[error("another part of this upload is arriving")]
+    Busy,
+    #[error("the connection dropped mid-part: {0}")]
+    Interrupted(String),
+    #[error("could not store the part: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Marks an upload in parts as being written; one part at a time.
+struct PartGuard {
+    busy: Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>,
+    id: Uuid,
+}
+
+impl PartGuard {
+    fn take(busy: &Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>, id: Uuid) -> Option<PartGuard> {
+        let mut set = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set.insert(id).then(|| PartGuard { busy: busy.clone(), id })
+    }
+}
+
+impl Drop for PartGuard {
+    fn drop(&mut self) {
+        self.busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id);
     }
 }
 
@@ -390,6 +535,75 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<FileRow>> {
     )
     .bind(id)
     .fetch_optional(p)
+    .await)?)
+}
+
+/// An upload in parts: whose, what it will be called, how big it will be, and the stored file once done.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct UploadSession {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub authority_id: Uuid,
+    pub file_name: String,
+    pub size: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub file_id: Option<Uuid>,
+}
+
+pub async fn insert_session(tx: &mut Tx, u: &UploadSession) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO upload_session (id, user_id, authority_id, file_name, size, created_at, expires_at, file_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )
+    .bind(u.id)
+    .bind(u.user_id)
+    .bind(u.authority_id)
+    .bind(&u.file_name)
+    .bind(u.size)
+    .bind(u.created_at)
+    .bind(u.expires_at)
+    .bind(u.file_id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn get_session(db: &Db, id: Uuid) -> Result<Option<UploadSession>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as::<_, UploadSession>(
+        "SELECT id, user_id, authority_id, file_name, size, created_at, expires_at, file_id FROM upload_session WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await
+    })?)
+}
+
+/// Records the stored file of a finished upload; false when another request finished it first.
+pub async fn finish_session(tx: &mut Tx, id: Uuid, file: Uuid) -> Result<bool> {
+    let n = on_tx!(tx, |c| sqlx::query("UPDATE upload_session SET file_id = $2 WHERE id = $1 AND file_id IS NULL")
+        .bind(id)
+        .bind(file)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn delete_session(db: &Db, id: Uuid) -> Result<()> {
+    on_db!(db, |p| sqlx::query("DELETE FROM upload_session WHERE id = $1").bind(id).execute(p).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Unfinished uploads past their expiry: their parts may go.
+pub async fn expired_sessions(db: &Db, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar::<_, Uuid>(
+        "SELECT id FROM upload_session WHERE expires_at < $1 AND file_id IS NULL"
+    )
+    .bind(now)
+    .fetch_all(p)
     .await)?)
 }
 

@@ -4,9 +4,11 @@ pub mod audit;
 pub mod campaigns;
 pub mod files;
 pub mod imports;
+pub mod jobs;
 pub mod sessions;
 pub mod units;
 pub mod users;
+pub mod work;
 
 use std::str::FromStr;
 use std::time::Duration;

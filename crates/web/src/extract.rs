@@ -121,3 +121,34 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
         id.map(ApiId).ok_or_else(|| crate::error::ApiError(app::Error::NotFound).into_response())
     }
 }
+
+/// The two ids of a path such as `/campaigns/{id}/units/{unit}`; one that is not a UUID is "not found".
+pub struct PageIds(pub uuid::Uuid, pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageIds {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_request_parts(parts, state).await.unwrap_or_default();
+        let ids = axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| Some(PageIds(p.0.0.parse().ok()?, p.0.1.parse().ok()?)));
+        ids.ok_or_else(|| crate::error::PageError::new(app::Error::NotFound, lang).into_response())
+    }
+}
+
+/// The two ids of an API path; one that is not a UUID is `not_found`.
+pub struct ApiIds(pub uuid::Uuid, pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiIds {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ids = axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| Some(ApiIds(p.0.0.parse().ok()?, p.0.1.parse().ok()?)));
+        ids.ok_or_else(|| crate::error::ApiError(app::Error::NotFound).into_response())
+    }
+}

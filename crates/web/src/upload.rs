@@ -22,33 +22,95 @@ pub struct Received {
 pub async fn receive(
     app: &App,
     actor: &Actor,
-    mut form: Multipart,
+    form: Multipart,
     limit: u64,
     allowed: &[&str],
 ) -> Result<Received, Error> {
+    let got = receive_files(app, actor, form, Limits { file_bytes: limit, files: 1, text_bytes: 4096 }, allowed).await;
+    match got.error {
+        Some(e) => Err(e),
+        None => Ok(Received { file: got.files.into_iter().next(), fields: got.fields.into_iter().collect() }),
+    }
+}
+
+/// What a form may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Per file.
+    pub file_bytes: u64,
+    pub files: usize,
+    /// Per text field.
+    pub text_bytes: usize,
+}
+
+/// A multipart form as far as it was read: the files stored (complete, each with its row), the text
+/// fields in order (a name may repeat), and why reading stopped early, if it did. Files stored before
+/// a failure are kept, so that the form can offer them again instead of asking for them twice.
+pub struct ReceivedFiles {
+    pub files: Vec<FileRow>,
+    pub fields: Vec<(String, String)>,
+    pub error: Option<Error>,
+}
+
+impl ReceivedFiles {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a multipart form with any number of files (up to `limits.files`), each streamed into the store.
+pub async fn receive_files(
+    app: &App,
+    actor: &Actor,
+    mut form: Multipart,
+    limits: Limits,
+    allowed: &[&str],
+) -> ReceivedFiles {
+    let mut out = ReceivedFiles { files: Vec::new(), fields: Vec::new(), error: None };
+    if let Err(e) = read_parts(app, actor, &mut form, limits, allowed, &mut out).await {
+        out.error = Some(e);
+    }
+    out
+}
+
+async fn read_parts(
+    app: &App,
+    actor: &Actor,
+    form: &mut Multipart,
+    limits: Limits,
+    allowed: &[&str],
+    out: &mut ReceivedFiles,
+) -> Result<(), Error> {
     let bad = |m: String| Error::invalid("file", "bad_form", m);
-    let mut out = Received { file: None, fields: HashMap::new() };
+    let too_large = || Error::Upload(store::files::UploadError::TooLarge { limit: limits.file_bytes });
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(Error::Upload(store::files::UploadError::TooLarge { limit }));
-            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(e) => return Err(bad(format!("表单数据不完整：{}", e.body_text()))),
         };
         let name = field.name().unwrap_or("").to_owned();
         match field.file_name().map(str::to_owned) {
-            Some(file_name) if out.file.is_none() => {
-                let mut upload = app::files::begin_upload(app, actor, limit).await?;
+            Some(file_name) => {
+                if !file_name.is_empty() && out.files.len() >= limits.files {
+                    return Err(if limits.files == 1 {
+                        bad("一次只能上传一个文件".into())
+                    } else {
+                        bad(format!("一次最多上传 {} 个文件", limits.files))
+                    });
+                }
+                let mut upload = app::files::begin_upload(app, actor, limits.file_bytes).await?;
                 let mut field = field;
                 loop {
                     match field.chunk().await {
                         Ok(Some(chunk)) => upload.write(&chunk).await?,
                         Ok(None) => break,
-                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            return Err(Error::Upload(store::files::UploadError::TooLarge { limit }));
-                        }
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
                         Err(e) => return Err(bad(format!("上传中断：{}", e.body_text()))),
                     }
                 }
@@ -56,19 +118,18 @@ pub async fn receive(
                     // A file input left empty still sends a part with no name and no bytes.
                     continue;
                 }
-                out.file = Some(app::files::commit_upload(app, actor, upload, &file_name, allowed).await?);
+                out.files.push(app::files::commit_upload(app, actor, upload, &file_name, allowed).await?);
             }
-            Some(_) => return Err(bad("一次只能上传一个文件".into())),
             None => {
                 let text = field.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
-                if text.len() > 4096 {
+                if text.len() > limits.text_bytes {
                     return Err(bad(format!("字段 {name} 过长")));
                 }
-                out.fields.insert(name, text);
+                out.fields.push((name, text));
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A notice as the new-campaign form sends it: pasted text, and perhaps a file (held in memory: a notice
@@ -194,6 +255,24 @@ pub async fn download(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -
         }
     }
     Ok(res)
+}
+
+/// A workbook as a download, named in Chinese.
+pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    let name = app::files::clean_file_name(name);
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"board.xlsx\"; filename*=UTF-8''{encoded}"))
+            .unwrap_or(HeaderValue::from_static("attachment; filename=\"board.xlsx\""));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(store::files::kinds::XLSX)),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -422,7 +422,9 @@ async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_co
     assert!(mine["signed_at"].is_string());
     assert_eq!(receipts.as_array().unwrap().iter().filter(|r| r["signed_at"].is_string()).count(), 1);
     let detail = app.get(&org, &format!("/campaigns/{id}")).await.text();
-    assert!(detail.contains("已签收 1 / ") && detail.contains("胡专人"));
+    assert!(detail.contains("已签收 1 / "));
+    let board = app.get(&org, &format!("/campaigns/{id}/board")).await.text();
+    assert!(board.contains("胡专人") && board.contains("13800138000"));
 
     // A closed campaign takes no more signatures.
     app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/close"), json!({})).await;

@@ -497,7 +497,10 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/audit-events
     GET /api/v1/campaigns
     GET /api/v1/campaigns/{id}
+    GET /api/v1/campaigns/{id}/board
+    GET /api/v1/campaigns/{id}/board.xlsx
     GET /api/v1/campaigns/{id}/receipts
+    GET /api/v1/campaigns/{id}/review-queue
     GET /api/v1/campaigns/{id}/tasks
     GET /api/v1/files/{id}
     GET /api/v1/my/work
@@ -505,10 +508,13 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/public/notices
     GET /api/v1/public/notices/{id}
     GET /api/v1/session
+    GET /api/v1/tasks/{id}
     GET /api/v1/units
     GET /api/v1/units/imports/{id}
     GET /api/v1/units/{id}
+    GET /api/v1/uploads/{id}
     GET /api/v1/users
+    PATCH /api/v1/uploads/{id}
     POST /api/v1/campaigns
     POST /api/v1/campaigns/from-file
     POST /api/v1/campaigns/{id}/clone
@@ -519,10 +525,15 @@ async fn the_openapi_document_lists_every_operation() {
     POST /api/v1/notices/parse
     POST /api/v1/notifications/read
     POST /api/v1/session
+    POST /api/v1/submissions/{id}/decision
+    POST /api/v1/submissions/{id}/take-up
+    POST /api/v1/submissions/{id}/withdraw
+    POST /api/v1/tasks/{id}/submissions
     POST /api/v1/units
     POST /api/v1/units/imports
     POST /api/v1/units/{id}/deactivate
     POST /api/v1/units/{id}/reactivate
+    POST /api/v1/uploads
     POST /api/v1/users
     POST /api/v1/users/{id}/deactivate
     POST /api/v1/users/{id}/reactivate

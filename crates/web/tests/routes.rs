@@ -85,6 +85,14 @@ const DISTRICT_ONLY: Expect = [NF, NF, NF, NF, NF, NF, OK, LOG];
 const ORGANISERS: Expect = [NO, OK, NO, NO, NO, NO, NO, LOG];
 /// The organiser, on a campaign outside the town (or that does not exist).
 const ORGANISERS_MISS: Expect = [NO, NF, NO, NO, NO, NO, NO, LOG];
+/// The unit's own work: the liaison alone.
+const LIAISON: Expect = [NO, NO, NO, OK, NO, NO, NO, LOG];
+/// Those who decide on what units hand in: the town's organisers and reviewers.
+const REVIEWERS: Expect = [NO, OK, OK, NO, NO, NO, NO, LOG];
+/// Staff who read campaigns (the district too); a liaison sees only their unit's tasks.
+const STAFF: Expect = [OK, OK, OK, NO, OK, OK, OK, LOG];
+/// Staff, on a campaign of another town: only the district sees it.
+const STAFF_MISS: Expect = [NF, NF, NF, NO, NF, NF, OK, LOG];
 /// An id that names nothing anyone may see.
 const NOBODY: Expect = [NF, NF, NF, NF, NF, NF, NF, LOG];
 
@@ -201,6 +209,11 @@ const CAMPAIGN_JSON: Payload = Payload::Json(
 const RECIPIENTS_JSON: Payload = Payload::Json(r#"{"unit_ids": ["{unit}"]}"#);
 const CONTACT_FORM: Payload = Payload::Form(&[("contact_name", "胡专人"), ("contact_phone", "13800138000")]);
 const CONTACT_JSON: Payload = Payload::Json(r#"{"name": "胡专人", "phone": "13800138000"}"#);
+const SUBMISSION: Payload =
+    Payload::File("路由报送.csv", "活动,人数\n咨询日,120\n".as_bytes(), &[("body", "路由报送说明")]);
+const RETURN_FORM: Payload = Payload::Form(&[("verdict", "return"), ("comment", "")]);
+const RETURN_JSON: Payload = Payload::Json(r#"{"verdict": "return"}"#);
+const NEW_UPLOAD: Payload = Payload::Json(r#"{"name": "路由视频.mp4", "size": 1048576}"#);
 const CLONE_JSON: Payload = Payload::Json(r#"{"year": 2022, "theme": "路由新主题"}"#);
 
 #[rustfmt::skip]
@@ -402,6 +415,45 @@ const CASES: &[Case] = &[
     get("/api/v1/campaigns/{other_campaign}/receipts",                     [NF,  NF,  NF,  NO,  NF,  NF,  OK,  LOG]),
     get("/api/v1/notifications",                                           SIGNED_IN),
     post("/api/v1/notifications/read", Payload::None,                      SIGNED_IN),
+
+    // Tasks and submissions: {task} and {task2} are 胡豆坪村's (plan and summary) in {campaign}, {sibling_task} is 佛岩寺村's;
+    // {submission} waits for review on {task2}. Only the unit hands in and withdraws; only the town's
+    // organisers and reviewers decide (the rows send a return without a comment: refused as invalid).
+    get("/tasks/{task}",                                                   SIGNED_IN),
+    get("/tasks/{sibling_task}",                                           TOWN_STAFF),
+    get("/tasks/{missing}",                                                NOBODY),
+    post("/tasks/{task}/submit", SUBMISSION,                               LIAISON),
+    post("/tasks/{sibling_task}/submit", SUBMISSION,                       [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    post("/submissions/{submission}/take-up", NOTHING,                     REVIEWERS),
+    post("/submissions/{submission}/decision", RETURN_FORM,                [NO,  BAD, BAD, NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/submissions/{submission}/take-up", Payload::None,        REVIEWERS),
+    post("/api/v1/submissions/{submission}/decision", RETURN_JSON,         [NO,  BAD, BAD, NO,  NO,  NO,  NO,  LOG]),
+    // Nobody took it up in the liaison's column; once withdrawn, there is nothing left to withdraw.
+    post("/submissions/{submission}/withdraw", NOTHING,                    LIAISON),
+    post("/api/v1/submissions/{submission}/withdraw", Payload::None,       [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]),
+    get("/campaigns/{campaign}/board",                                     STAFF),
+    get("/campaigns/{campaign}/board?kind=village&status=not_yet",         STAFF),
+    get("/campaigns/{campaign}/board.xlsx",                                STAFF),
+    get("/campaigns/{other_campaign}/board",                               STAFF_MISS),
+    get("/campaigns/{campaign}/units/{unit}",                              STAFF),
+    get("/campaigns/{campaign}/review",                                    STAFF),
+    get("/campaigns/{other_campaign}/review",                              STAFF_MISS),
+    get("/api/v1/tasks/{task}",                                            SIGNED_IN),
+    get("/api/v1/tasks/{sibling_task}",                                    TOWN_STAFF),
+    get("/api/v1/tasks/{missing}",                                         NOBODY),
+    // The page row above handed in for {task}: it now waits for review, and a second version is refused.
+    post("/api/v1/tasks/{task}/submissions", SUBMISSION,                   [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]),
+    post("/api/v1/tasks/{sibling_task}/submissions", SUBMISSION,           [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    get("/api/v1/campaigns/{campaign}/review-queue",                       STAFF),
+    get("/api/v1/campaigns/{other_campaign}/review-queue",                 STAFF_MISS),
+    get("/api/v1/campaigns/{campaign}/board",                              STAFF),
+    get("/api/v1/campaigns/{campaign}/board?status=nonsense",              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
+    get("/api/v1/campaigns/{other_campaign}/board",                        STAFF_MISS),
+    get("/api/v1/campaigns/{campaign}/board.xlsx",                         STAFF),
+    // Uploads in parts: {upload} is the liaison's; nobody else may see or add to it.
+    post("/api/v1/uploads", NEW_UPLOAD,                                    [OK,  OK,  OK,  OK,  OK,  NO,  OK,  LOG]),
+    get("/api/v1/uploads/{upload}",                                        [NF,  NF,  NF,  OK,  NF,  NF,  NF,  LOG]),
+    Case::new("PATCH", "/api/v1/uploads/{upload}", Payload::None,          [NF,  NF,  NF,  BAD, NF,  NF,  NF,  LOG]),
 ];
 
 // Names that must never appear in a refusal: the things refused, and their neighbours.
@@ -482,6 +534,36 @@ impl Fixtures {
         let laisu_organiser = Actor { role: domain::Role::Organiser, ..laisu_actor.clone() };
         let other = app::campaigns::create_blank(&t.app, &laisu_organiser, OTHER_CAMPAIGN_TITLE).await.unwrap();
         ids.insert("other_campaign", other.to_string());
+
+        // Tasks of {campaign}: three of 胡豆坪村's, one of 佛岩寺村's; 胡豆坪村 hands in for two of them.
+        let tasks = ok_json(t.get(&organiser, &format!("/api/v1/campaigns/{}/tasks", ids["campaign"])).await);
+        let of = |unit: &str| -> Vec<String> {
+            tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["unit_name"] == unit)
+                .map(|x| x["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (mine, sibling) = (of("胡豆坪村"), of("佛岩寺村"));
+        assert!(mine.len() >= 2, "the seed asks villages for a plan and a summary: {mine:?}");
+        ids.insert("task", mine[0].clone());
+        ids.insert("task2", mine[1].clone());
+        ids.insert("sibling_task", sibling[0].clone());
+        let v = t
+            .upload(
+                &liaison,
+                &format!("/api/v1/tasks/{}/submissions", mine[1]),
+                "方案.txt",
+                "活动方案".as_bytes(),
+                &[("body", "见附件")],
+            )
+            .await;
+        ids.insert("submission", ok_json(v)["id"].as_str().unwrap().to_owned());
+        let upload =
+            t.json(&liaison, Method::POST, "/api/v1/uploads", json!({ "name": "宣传视频.mp4", "size": 4096 })).await;
+        ids.insert("upload", ok_json(upload)["id"].as_str().unwrap().to_owned());
 
         let user = t
             .json(

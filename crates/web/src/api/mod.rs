@@ -8,6 +8,7 @@ mod files;
 mod session;
 mod units;
 mod users;
+mod work;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -46,4 +47,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(files::router())
         .merge(campaigns::router())
+        .merge(work::router())
 }

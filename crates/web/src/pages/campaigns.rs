@@ -457,14 +457,18 @@ struct DetailPage {
     deliverables: Vec<(String, String, String, usize)>,
     recipients: Vec<(String, Vec<String>)>,
     tasks: Vec<store::campaigns::TaskLine>,
-    /// (unit, signed at as shown, contact person) for staff.
-    receipts: Vec<(app::work::Receipt, String)>,
     signed: String,
     source: Vec<Segment>,
     notice: String,
     can_organise: bool,
     is_liaison: bool,
     next_year: i32,
+}
+
+impl DetailPage {
+    fn task_status(&self, status: &str) -> String {
+        self.c.t(&format!("task-status-{status}"))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -515,25 +519,18 @@ async fn show_campaign(
     } else {
         String::new()
     };
-    let offset = state.app.config.offset();
-    let receipts: Vec<(app::work::Receipt, String)> = if actor.role == domain::Role::Liaison {
+    let receipts = if actor.role == domain::Role::Liaison {
         Vec::new()
     } else {
         match app::work::receipts(&state.app, &actor, id).await {
-            Ok(r) => r
-                .into_iter()
-                .map(|r| {
-                    let when = r.signed_at.map(|t| super::local_time(&t, offset)).unwrap_or_default();
-                    (r, when)
-                })
-                .collect(),
+            Ok(r) => r,
             Err(e) => return page_error(e, lang),
         }
     };
     let signed = lang.ta(
         "receipts-signed-count",
         &[
-            ("signed", receipts.iter().filter(|r| r.0.signed_at.is_some()).count().into()),
+            ("signed", receipts.iter().filter(|r| r.signed_at.is_some()).count().into()),
             ("total", receipts.len().into()),
         ],
     );
@@ -547,7 +544,6 @@ async fn show_campaign(
         deliverables,
         recipients,
         tasks,
-        receipts,
         signed,
         source,
         notice,

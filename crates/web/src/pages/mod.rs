@@ -3,10 +3,12 @@
 
 mod audit;
 mod auth;
+mod board;
 mod campaigns;
 mod files;
 mod home;
 mod portal;
+mod tasks;
 mod units;
 mod users;
 mod work;
@@ -36,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(campaigns::router())
         .merge(portal::router())
         .merge(work::router())
+        .merge(tasks::router())
+        .merge(board::router())
 }
 
 /// One entry of the navigation bar.

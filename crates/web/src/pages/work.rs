@@ -44,8 +44,9 @@ impl WorkPage {
     }
 }
 
-fn countdown(lang: Lang, days: i64, status: &str) -> (String, bool) {
-    if status != "pending" {
+/// Days left (or late) while the task waits for the unit; else where it stands. True when late.
+pub(super) fn countdown(lang: Lang, days: i64, status: &str) -> (String, bool) {
+    if status != "pending" && status != "returned" {
         return (lang.t(&format!("task-status-{status}")), false);
     }
     match days {

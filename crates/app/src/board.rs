@@ -1,0 +1,279 @@
+//! A campaign's progress board: every recipient unit against every deliverable, with receipts and
+//! contacts, filters, one unit's drill-down, and the same board as an XLSX workbook.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::UnitKind;
+use domain::work::{BoardStatus, TaskStatus};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
+use serde::Serialize;
+use store::campaigns::DeliverableRow;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::{App, Error, Result};
+
+/// One task as a cell of the board.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub task_id: Uuid,
+    pub status: BoardStatus,
+    pub due_on: NaiveDate,
+    /// Versions handed in and not withdrawn.
+    pub versions: i64,
+    /// The live version came in after the due date.
+    pub submitted_late: bool,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub rating: Option<i32>,
+    pub exemplary: bool,
+}
+
+/// One recipient unit: its receipt and one cell per deliverable (`None` where the deliverable does not
+/// apply to the unit's kind).
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub unit_kind: String,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// How many cells of a deliverable stand at each status.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    pub not_yet: i64,
+    pub late: i64,
+    pub returned: i64,
+    pub submitted: i64,
+    pub accepted: i64,
+}
+
+impl Tally {
+    fn add(&mut self, s: BoardStatus) {
+        match s {
+            BoardStatus::NotYet => self.not_yet += 1,
+            BoardStatus::Late => self.late += 1,
+            BoardStatus::Returned => self.returned += 1,
+            BoardStatus::Submitted => self.submitted += 1,
+            BoardStatus::Accepted => self.accepted += 1,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.not_yet + self.late + self.returned + self.submitted + self.accepted
+    }
+
+    pub fn get(&self, s: BoardStatus) -> i64 {
+        match s {
+            BoardStatus::NotYet => self.not_yet,
+            BoardStatus::Late => self.late,
+            BoardStatus::Returned => self.returned,
+            BoardStatus::Submitted => self.submitted,
+            BoardStatus::Accepted => self.accepted,
+        }
+    }
+}
+
+/// Which rows to show.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<UnitKind>,
+    /// Units with at least one cell at this status.
+    pub status: Option<BoardStatus>,
+    pub unit: Option<Uuid>,
+}
+
+impl Filter {
+    /// From the query string; an unknown value is an error the page shows.
+    pub fn parse(kind: Option<&str>, status: Option<&str>) -> Result<Filter> {
+        fn pick(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|s| !s.is_empty() && *s != "all")
+        }
+        let kind = match pick(kind) {
+            Some(k) => Some(UnitKind::parse(k).ok_or_else(|| Error::invalid("kind", "invalid", "单位类型无效"))?),
+            None => None,
+        };
+        let status = match pick(status) {
+            Some(s) => Some(BoardStatus::parse(s).ok_or_else(|| Error::invalid("status", "invalid", "状态无效"))?),
+            None => None,
+        };
+        Ok(Filter { kind, status, unit: None })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    pub campaign_id: Uuid,
+    pub title: String,
+    pub campaign_status: String,
+    pub today: NaiveDate,
+    pub deliverables: Vec<DeliverableRow>,
+    pub rows: Vec<Row>,
+    /// Over all recipient units, whatever the filter: one per deliverable.
+    pub tallies: Vec<Tally>,
+    /// Units that signed for the notice, and that named their contact person; out of `units`.
+    pub signed: i64,
+    pub contacts: i64,
+    pub units: i64,
+}
+
+/// The board of a campaign, for staff who may read it (a district account reads its towns').
+pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) -> Result<Board> {
+    if !actor.role.reads_campaigns() {
+        return Err(Error::Forbidden);
+    }
+    let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
+    let today = crate::work::today(app);
+    let tasks = store::work::board_tasks(&app.db, campaign).await?;
+    let receipts: HashMap<Uuid, store::campaigns::ReceiptRow> =
+        store::campaigns::receipts(&app.db, campaign).await?.into_iter().map(|r| (r.unit_id, r)).collect();
+    let column: HashMap<Uuid, usize> = c.deliverables.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    let mut cells: HashMap<Uuid, Vec<Option<Cell>>> = HashMap::new();
+    for t in tasks {
+        let Some(&col) = column.get(&t.deliverable_id) else { continue };
+        let status = TaskStatus::parse(&t.status)
+            .ok_or_else(|| Error::Internal(format!("task {} has status {}", t.task_id, t.status)))?;
+        let row = cells.entry(t.unit_id).or_insert_with(|| vec![None; c.deliverables.len()]);
+        row[col] = Some(Cell {
+            task_id: t.task_id,
+            status: BoardStatus::of(status, t.due_on, today),
+            due_on: t.due_on,
+            versions: t.versions,
+            submitted_late: t.late.unwrap_or(false),
+            submitted_at: t.submitted_at,
+            rating: t.rating,
+            exemplary: t.exemplary.unwrap_or(false),
+        });
+    }
+    let mut tallies = vec![Tally::default(); c.deliverables.len()];
+    let (mut signed, mut contacts) = (0, 0);
+    let mut rows = Vec::with_capacity(c.recipients.len());
+    for r in &c.recipients {
+        let receipt = receipts.get(&r.id).cloned().unwrap_or_default();
+        let cells = cells.remove(&r.id).unwrap_or_else(|| vec![None; c.deliverables.len()]);
+        for (i, cell) in cells.iter().enumerate() {
+            if let Some(cell) = cell {
+                tallies[i].add(cell.status);
+            }
+        }
+        signed += i64::from(receipt.signed_at.is_some());
+        contacts += i64::from(receipt.contact_name.is_some());
+        let keep = filter.kind.is_none_or(|k| k.as_str() == r.kind)
+            && filter.status.is_none_or(|s| cells.iter().flatten().any(|c| c.status == s))
+            && filter.unit.is_none_or(|u| u == r.id);
+        if keep {
+            rows.push(Row {
+                unit_id: r.id,
+                unit_name: r.name.clone(),
+                unit_kind: r.kind.clone(),
+                signed_at: receipt.signed_at,
+                contact_name: receipt.contact_name,
+                contact_phone: receipt.contact_phone,
+                cells,
+            });
+        }
+    }
+    Ok(Board {
+        campaign_id: c.id,
+        title: c.title,
+        campaign_status: c.status.as_str().to_owned(),
+        today,
+        deliverables: c.deliverables,
+        units: i64::try_from(c.recipients.len()).unwrap_or(i64::MAX),
+        rows,
+        tallies,
+        signed,
+        contacts,
+    })
+}
+
+/// The board as a workbook: a sheet of units × deliverables, and a sheet of tallies.
+pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>> {
+    let xl = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let head = Format::new().set_bold().set_background_color(Color::RGB(0xE8EEF5)).set_border(FormatBorder::Thin);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let colour = |s: BoardStatus| match s {
+        BoardStatus::NotYet => Format::new(),
+        BoardStatus::Late => Format::new().set_background_color(Color::RGB(0xF8D7DA)),
+        BoardStatus::Returned => Format::new().set_background_color(Color::RGB(0xFFF3CD)),
+        BoardStatus::Submitted => Format::new().set_background_color(Color::RGB(0xDCEBFA)),
+        BoardStatus::Accepted => Format::new().set_background_color(Color::RGB(0xD4EDDA)),
+    };
+    let sheet = book.add_worksheet().set_name("进度").map_err(xl)?;
+    let fixed = ["单位", "类型", "签收时间", "专人", "电话"];
+    for (i, h) in fixed.iter().enumerate() {
+        sheet.write_with_format(0, i as u16, *h, &head).map_err(xl)?;
+    }
+    for (i, d) in board.deliverables.iter().enumerate() {
+        let col = (fixed.len() + i) as u16;
+        sheet.write_with_format(0, col, format!("{}（{}前）", d.name, d.due_on), &head).map_err(xl)?;
+        sheet.set_column_width(col, 18).map_err(xl)?;
+    }
+    for (r, row) in board.rows.iter().enumerate() {
+        let r = (r + 1) as u32;
+        sheet.write(r, 0, row.unit_name.as_str()).map_err(xl)?;
+        let kind = UnitKind::parse(&row.unit_kind).map(UnitKind::label_zh).unwrap_or(row.unit_kind.as_str());
+        sheet.write(r, 1, kind).map_err(xl)?;
+        let signed =
+            row.signed_at.map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+        sheet.write(r, 2, signed).map_err(xl)?;
+        sheet.write(r, 3, row.contact_name.clone().unwrap_or_default()).map_err(xl)?;
+        sheet.write(r, 4, row.contact_phone.clone().unwrap_or_default()).map_err(xl)?;
+        for (i, cell) in row.cells.iter().enumerate() {
+            let col = (fixed.len() + i) as u16;
+            match cell {
+                Some(c) => {
+                    let mut text = c.status.label_zh().to_owned();
+                    if let Some(n) = c.rating {
+                        text.push_str(&format!(" {n}分"));
+                    }
+                    if c.exemplary {
+                        text.push_str(" 优秀");
+                    }
+                    sheet.write_with_format(r, col, text, &colour(c.status)).map_err(xl)?
+                }
+                None => sheet.write(r, col, "—").map_err(xl)?,
+            };
+        }
+    }
+    sheet.set_column_width(0, 28).map_err(xl)?;
+    sheet.set_column_width(1, 10).map_err(xl)?;
+    sheet.set_column_width(2, 17).map_err(xl)?;
+    sheet.set_column_width(4, 14).map_err(xl)?;
+    sheet.set_freeze_panes(1, 1).map_err(xl)?;
+    if !board.rows.is_empty() {
+        let last_col = (fixed.len() + board.deliverables.len()).saturating_sub(1) as u16;
+        sheet.autofilter(0, 0, board.rows.len() as u32, last_col).map_err(xl)?;
+    }
+
+    let sum = book.add_worksheet().set_name("汇总").map_err(xl)?;
+    sum.write_with_format(0, 0, board.title.as_str(), &wrap).map_err(xl)?;
+    sum.write(1, 0, format!("统计日期：{}", board.today)).map_err(xl)?;
+    sum.write(
+        2,
+        0,
+        format!("接收单位 {} 个，已签收 {} 个，已明确专人 {} 个", board.units, board.signed, board.contacts),
+    )
+    .map_err(xl)?;
+    let header = ["报送要求", "截止日期", "应报", "已通过", "待审核", "已退回", "逾期未报", "未报送"];
+    for (i, h) in header.iter().enumerate() {
+        sum.write_with_format(4, i as u16, *h, &head).map_err(xl)?;
+    }
+    for (i, (d, t)) in board.deliverables.iter().zip(&board.tallies).enumerate() {
+        let r = (i + 5) as u32;
+        sum.write(r, 0, d.name.as_str()).map_err(xl)?;
+        sum.write(r, 1, d.due_on.to_string()).map_err(xl)?;
+        let figures = [t.total(), t.accepted, t.submitted, t.returned, t.late, t.not_yet];
+        for (j, n) in figures.iter().enumerate() {
+            sum.write(r, (j + 2) as u16, *n as f64).map_err(xl)?;
+        }
+    }
+    sum.set_column_width(0, 30).map_err(xl)?;
+    sum.set_column_width(1, 12).map_err(xl)?;
+    book.save_to_buffer().map_err(xl)
+}

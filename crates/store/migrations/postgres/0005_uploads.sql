@@ -1,0 +1,16 @@
+-- Uploads in parts (large videos over a weak connection): the bytes gather in a temp file named by the
+-- upload's id, and only a finished upload becomes a stored file (PostgreSQL).
+
+CREATE TABLE upload_session (
+    id UUID PRIMARY KEY NOT NULL,
+    user_id UUID NOT NULL REFERENCES app_user (id),
+    authority_id UUID NOT NULL REFERENCES unit (id),
+    file_name TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    -- Set once the last part arrived and the file was stored.
+    file_id UUID REFERENCES stored_file (id)
+);
+CREATE INDEX upload_session_user_idx ON upload_session (user_id, created_at);
+CREATE INDEX upload_session_expires_idx ON upload_session (expires_at);

@@ -1,0 +1,222 @@
+//! A campaign's progress board (units × deliverables, filters, one unit's drill-down, the XLSX export) and
+//! its review queue.
+
+use app::Error;
+use app::board::{Board, Filter};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::UnitKind;
+use domain::work::BoardStatus;
+use serde::Deserialize;
+use store::work::QueueItem;
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{PageId, PageIds, PageQuery as Query};
+use crate::i18n::Lang;
+use crate::session::PageActor;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns/{id}/board", get(show_board))
+        .route("/campaigns/{id}/board.xlsx", get(export_board))
+        .route("/campaigns/{id}/units/{unit}", get(show_unit))
+        .route("/campaigns/{id}/review", get(review_queue))
+}
+
+fn page_error(e: impl Into<Error>, lang: Lang) -> Response {
+    PageError::new(e, lang).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct BoardQuery {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    c: Chrome,
+    b: Board,
+    kind: String,
+    status: String,
+    kinds: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    /// The query string of the current filter, for the export link.
+    query: String,
+    offset: chrono::FixedOffset,
+    /// Only one unit: the drill-down.
+    unit_only: bool,
+}
+
+impl BoardPage {
+    fn cell_label(&self, s: &BoardStatus) -> String {
+        self.c.t(&format!("board-status-{}", s.as_str()))
+    }
+
+    fn kind_label(&self, k: &str) -> String {
+        self.c.t(&format!("kind-{k}"))
+    }
+
+    fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(t, self.offset)
+    }
+
+    fn deliverable_name(&self, i: &usize) -> &str {
+        self.b.deliverables.get(*i).map(|d| d.name.as_str()).unwrap_or("")
+    }
+
+    fn tally_line(&self, i: &usize) -> String {
+        let Some(t) = self.b.tallies.get(*i) else { return String::new() };
+        BoardStatus::ALL
+            .iter()
+            .rev()
+            .filter(|s| t.get(**s) > 0)
+            .map(|s| format!("{} {}", self.cell_label(s), t.get(*s)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+async fn show_board(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let filter = match Filter::parse(q.kind.as_deref(), q.status.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return page_error(e, lang),
+    };
+    let b = match app::board::board(&state.app, &actor, id, &filter).await {
+        Ok(b) => b,
+        Err(e) => return page_error(e, lang),
+    };
+    let kind = filter.kind.map(|k| k.as_str().to_owned()).unwrap_or_default();
+    let status = filter.status.map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("kind", &kind)
+        .append_pair("status", &status)
+        .finish();
+    let page = BoardPage {
+        c: Chrome::new(lang, format!("{} · {}", lang.t("board-title"), b.title), Some(&actor), "/campaigns"),
+        kinds: UnitKind::ALL.iter().map(|k| (k.as_str().to_owned(), lang.t(&format!("kind-{}", k.as_str())))).collect(),
+        statuses: BoardStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), lang.t(&format!("board-status-{}", s.as_str()))))
+            .collect(),
+        kind,
+        status,
+        query,
+        offset: state.app.config.offset(),
+        unit_only: false,
+        b,
+    };
+    render(&page, lang)
+}
+
+async fn show_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageIds(id, unit): PageIds,
+) -> Response {
+    let filter = Filter { unit: Some(unit), ..Filter::default() };
+    let b = match app::board::board(&state.app, &actor, id, &filter).await {
+        Ok(b) if !b.rows.is_empty() => b,
+        Ok(_) => return page_error(Error::NotFound, lang),
+        Err(e) => return page_error(e, lang),
+    };
+    let name = b.rows.first().map(|r| r.unit_name.clone()).unwrap_or_default();
+    let page = BoardPage {
+        c: Chrome::new(lang, format!("{name} · {}", b.title), Some(&actor), "/campaigns"),
+        kinds: Vec::new(),
+        statuses: Vec::new(),
+        kind: String::new(),
+        status: String::new(),
+        query: String::new(),
+        offset: state.app.config.offset(),
+        unit_only: true,
+        b,
+    };
+    render(&page, lang)
+}
+
+async fn export_board(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let made = async {
+        let filter = Filter::parse(q.kind.as_deref(), q.status.as_deref())?;
+        let b = app::board::board(&state.app, &actor, id, &filter).await?;
+        let bytes = app::board::board_xlsx(&b, state.app.config.offset())?;
+        Ok::<_, Error>((b.title, bytes))
+    }
+    .await;
+    match made {
+        Ok((title, bytes)) => {
+            crate::upload::xlsx_response(&format!("{title}-进度-{}.xlsx", app::work::today(&state.app)), bytes)
+        }
+        Err(e) => page_error(e, lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review_queue.html")]
+struct QueuePage {
+    c: Chrome,
+    campaign: app::campaigns::Campaign,
+    items: Vec<QueueItem>,
+    offset: chrono::FixedOffset,
+}
+
+impl QueuePage {
+    fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(t, self.offset)
+    }
+
+    fn version_files(&self, i: &QueueItem) -> String {
+        format!(
+            "{} · {}",
+            self.c.ta("submission-version-short", &[("n", i64::from(i.version).into())]),
+            self.c.ta("review-files", &[("n", i.files.into())])
+        )
+    }
+}
+
+async fn review_queue(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+) -> Response {
+    let got = async {
+        let items = app::review::queue(&state.app, &actor, id).await?;
+        let campaign = app::campaigns::get_campaign(&state.app, &actor, id).await?;
+        Ok::<_, Error>((campaign, items))
+    }
+    .await;
+    match got {
+        Ok((campaign, items)) => {
+            let c = Chrome::new(
+                lang,
+                format!("{} · {}", lang.t("review-queue"), campaign.title),
+                Some(&actor),
+                "/campaigns",
+            );
+            render(&QueuePage { c, campaign, items, offset: state.app.config.offset() }, lang)
+        }
+        Err(e) => page_error(e, lang),
+    }
+}
