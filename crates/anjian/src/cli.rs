@@ -235,7 +235,12 @@ async fn demo(app: &App) -> Result<()> {
         app.config.public_url.clone()
     };
     match outcome {
-        app::demo::Outcome::Created => say!("已载入演示数据：重庆市永川区 → 青峰镇（含青峰场社区和五个村）"),
+        app::demo::Outcome::Created => {
+            say!("已载入演示数据：重庆市永川区 → 青峰镇（含青峰场社区和五个村）");
+            let title =
+                app::demo::load_campaign(app).await.map_err(|e| anyhow!("cannot publish the demo campaign: {e}"))?;
+            say!("已发布演示活动：{title}");
+        }
         app::demo::Outcome::AlreadyPresent => say!("演示数据已存在，未做改动。"),
     }
     say!("\n打开 {url}  用以下账号登录（密码均为 {}）：", app::demo::DEMO_PASSWORD);

@@ -231,3 +231,110 @@ async fn an_organiser_pastes_the_seed_notice_checks_the_draft_and_publishes_it_t
     assert!(text(&c, "main").await.contains("以上资料将作为村(居)及部门安全生产年度考核的依据"));
     c.close().await.unwrap();
 }
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    arrive(c, "/login").await;
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+/// Waits until the page's text contains `what`.
+async fn shows(c: &Client, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(m) = c.find(Locator::Css("main")).await
+            && m.text().await.unwrap_or_default().contains(what)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the page never showed {what}: {}", text(c, "main").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_board() {
+    let app = TestApp::new().await;
+    let Some((_driver, c)) = browser(360).await else { return };
+    let base = serve(&app).await;
+    let org = app.login_demo("qf.organiser").await;
+    let made = app.json(&org, axum::http::Method::POST, "/api/v1/campaigns", json!({ "text": SEED })).await.json();
+    let campaign = made["id"].as_str().unwrap().to_owned();
+    app.json(&org, axum::http::Method::POST, &format!("/api/v1/campaigns/{campaign}/publish"), json!({})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("咨询点.jpg");
+    std::fs::write(&photo, b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9").unwrap();
+
+    // The liaison, on a phone: signs for the notice and names the contact person.
+    sign_in(&c, &base, "qf.liaison", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/my-work")).await.unwrap();
+    click(&c, &format!("form[action='/campaigns/{campaign}/receipt'] button")).await;
+    shows(&c, "已签收").await;
+    c.find(Locator::Css("input[name='contact_name']")).await.unwrap().send_keys("胡专人").await.unwrap();
+    c.find(Locator::Css("input[name='contact_phone']")).await.unwrap().send_keys("13800138000").await.unwrap();
+    click(&c, &format!("form[action='/campaigns/{campaign}/contact'] button")).await;
+    shows(&c, "胡专人").await;
+    assert!(fits_the_screen(&c).await, "my work scrolls sideways at 360 px");
+
+    // Hands in the plan with a photo (uploaded in parts by the page's script).
+    c.find(Locator::LinkText("活动方案")).await.unwrap().click().await.unwrap();
+    let task = arrive_at(&c, "the task", |p| p.starts_with("/tasks/")).await;
+    c.find(Locator::Id("body")).await.unwrap().send_keys("青峰镇胡豆坪村安全生产月活动方案").await.unwrap();
+    c.find(Locator::Id("files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    click(&c, "form[action^='/tasks/'] button.primary").await;
+    shows(&c, "第 1 版").await;
+    assert!(text(&c, "main").await.contains("咨询点.jpg"));
+    let sql = "SELECT COUNT(*) FROM upload_session WHERE file_id IS NOT NULL";
+    let parts: i64 = store::on_db!(&app.app.db, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap();
+    assert_eq!(parts, 1, "the page's script uploaded the photo in parts");
+    assert!(fits_the_screen(&c).await, "the task page scrolls sideways at 360 px");
+    sign_out(&c).await;
+
+    // The reviewer returns it with a comment.
+    sign_in(&c, &base, "qf.reviewer", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/campaigns/{campaign}/review")).await.unwrap();
+    c.find(Locator::LinkText("活动方案")).await.unwrap().click().await.unwrap();
+    arrive(&c, &task).await;
+    click(&c, "input[name='verdict'][value='return']").await;
+    c.find(Locator::Id("comment")).await.unwrap().send_keys("请补充咨询点的时间和地点").await.unwrap();
+    click(&c, "#decide button.primary").await;
+    shows(&c, "请补充咨询点的时间和地点").await;
+    sign_out(&c).await;
+
+    // The liaison hands it in again.
+    sign_in(&c, &base, "qf.liaison", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}{task}")).await.unwrap();
+    shows(&c, "已退回").await;
+    c.find(Locator::Id("body")).await.unwrap().send_keys("已补充：6月16日 青峰场").await.unwrap();
+    click(&c, "form[action^='/tasks/'] button.primary").await;
+    shows(&c, "第 2 版").await;
+    sign_out(&c).await;
+
+    // The reviewer accepts it.
+    sign_in(&c, &base, "qf.reviewer", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}{task}")).await.unwrap();
+    click(&c, "input[name='verdict'][value='accept']").await;
+    c.find(Locator::Css("#rating option[value='5']")).await.unwrap().click().await.unwrap();
+    click(&c, "#decide button.primary").await;
+    shows(&c, "★★★★★").await;
+    sign_out(&c).await;
+
+    // The organiser's board shows the unit's plan accepted.
+    sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/campaigns/{campaign}/board")).await.unwrap();
+    let row = c.find(Locator::XPath("//tr[th/a[text()='胡豆坪村']]")).await.unwrap();
+    let cell = row.find(Locator::Css("a.tag")).await.unwrap();
+    assert_eq!(cell.attr("class").await.unwrap().as_deref(), Some("tag board-accepted"));
+    assert_eq!(cell.text().await.unwrap(), "已通过");
+    assert!(row.text().await.unwrap().contains("胡专人"));
+    assert!(fits_the_screen(&c).await, "the board page itself does not scroll sideways (its table does)");
+    c.close().await.unwrap();
+}

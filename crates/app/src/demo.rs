@@ -196,3 +196,20 @@ pub async fn load(app: &App) -> Result<Outcome> {
     tx.commit().await?;
     Ok(Outcome::Created)
 }
+
+/// The real notice the product was built from (2021 安全生产月).
+const SEED_NOTICE: &str = include_str!("../../notice/tests/corpus/seed.txt");
+
+/// Publishes the seed notice as this year's campaign of 青峰镇 — the year moved so that its plan is still
+/// due — sent to the units its 主送 line names. Returns the campaign's title.
+pub async fn load_campaign(app: &App) -> Result<String> {
+    let town = store::units::find_by_code_or_name(&app.db, "500118100").await?.ok_or(Error::NotFound)?;
+    let today = crate::work::today(app);
+    let plan_due = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 5, 31).unwrap_or(today);
+    let year = chrono::Datelike::year(&today) + i32::from(today > plan_due);
+    let text = SEED_NOTICE.replace("2021", &year.to_string());
+    let organiser = Actor { role: Role::Organiser, ..Actor::system(town.id, town.path.clone()) };
+    let id = crate::campaigns::create_from_notice(app, &organiser, &text, None).await?;
+    crate::campaigns::publish(app, &organiser, id).await?;
+    Ok(crate::campaigns::get_campaign(app, &organiser, id).await?.title)
+}

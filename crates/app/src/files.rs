@@ -49,6 +49,7 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
     };
     let mut tx = app.db.begin().await?;
     store::files::insert(&mut tx, &row).await?;
+    let read = queue_reading(&mut tx, &row).await?;
     record(
         &mut tx,
         actor,
@@ -59,7 +60,20 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
     )
     .await?;
     tx.commit().await?;
+    if read {
+        app.jobs_queued.notify_one();
+    }
     Ok(row)
+}
+
+/// Queues the reading of a photo (EXIF, thumbnail) in the transaction that records it; true when queued.
+async fn queue_reading(tx: &mut store::Tx, row: &FileRow) -> Result<bool> {
+    if !crate::evidence::wants_reading(&row.content_type) {
+        return Ok(false);
+    }
+    let key = format!("evidence:{}", row.id);
+    store::jobs::enqueue(tx, "evidence", &key, &json!({ "file": row.id }), row.created_at, row.created_at).await?;
+    Ok(true)
 }
 
 /// A file the caller may read: staff of its authority (or above); a liaison their own uploads and their unit's
@@ -219,6 +233,7 @@ where
     if !store::files::finish_session(&mut tx, id, row.id).await? {
         return Err(Error::Conflict { code: "upload_busy", message: "这个文件已由另一个请求完成".into() });
     }
+    let read = queue_reading(&mut tx, &row).await?;
     record(
         &mut tx,
         actor,
@@ -229,6 +244,9 @@ where
     )
     .await?;
     tx.commit().await?;
+    if read {
+        app.jobs_queued.notify_one();
+    }
     Ok(PartsState { id, name: s.file_name, size, offset: size, file: Some(row) })
 }
 

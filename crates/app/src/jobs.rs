@@ -1,6 +1,6 @@
-//! Background work: scheduling reminders before due dates and the daily digest, and a worker that
-//! claims jobs with a lease and finishes each in the transaction that delivers it — so two workers side
-//! by side deliver every reminder exactly once.
+//! Background work: reminders before due dates, the daily digest, reading photos; and a worker that
+//! claims jobs with a lease and finishes each in the transaction that delivers it, so that two workers
+//! side by side deliver every reminder exactly once.
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,12 @@ struct Reminder {
     unit: Uuid,
     due_on: NaiveDate,
     days_before: i64,
+}
+
+/// A stored photo to read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct FileJob {
+    file: Uuid,
 }
 
 /// One person's digest for one day.
@@ -113,6 +119,7 @@ pub async fn work(app: App, worker: String, every: std::time::Duration, mut stop
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
+            _ = app.jobs_queued.notified() => {}
             _ = stop.changed() => break,
         }
     }
@@ -124,8 +131,21 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
     let now = store::now();
     let today = crate::work::today(app);
     let bad = |e: serde_json::Error| Error::Internal(format!("job {} payload: {e}", job.id));
+    // Work outside the database (decoding a photo) happens before the transaction opens.
+    let read = match job.kind.as_str() {
+        "evidence" => {
+            let file: FileJob = serde_json::from_str(&job.payload).map_err(bad)?;
+            Some(crate::evidence::read_file(app, file.file).await?)
+        }
+        _ => None,
+    };
     let mut tx = app.db.begin().await?;
     match job.kind.as_str() {
+        "evidence" => {
+            if let Some(meta) = &read {
+                store::files::save_meta(&mut tx, meta).await?;
+            }
+        }
         "reminder" => {
             let r: Reminder = serde_json::from_str(&job.payload).map_err(bad)?;
             let owed = store::work::owed_by_unit(&mut tx, r.unit, Some(r.due_on), today).await?;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod files;
 pub mod import;
 pub mod jobs;
@@ -31,6 +32,8 @@ pub struct App {
     pub files: store::files::FileStore,
     pub config: Arc<Config>,
     pub sessions: Arc<session_cache::SessionCache>,
+    /// Wakes the background worker when a job was queued, instead of waiting for its next tick.
+    pub jobs_queued: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -52,7 +55,7 @@ impl App {
         db.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
         let sessions =
             Arc::new(session_cache::SessionCache::new(std::time::Duration::from_secs(config.session_cache_seconds)));
-        Ok(App { db, files, config: Arc::new(config), sessions })
+        Ok(App { db, files, config: Arc::new(config), sessions, jobs_queued: Arc::default() })
     }
 }
 

@@ -284,6 +284,27 @@ impl FileStore {
         self.root.join(object_path(sha256))
     }
 
+    /// The size of a stored blob.
+    pub async fn size_of(&self, sha256: &str) -> io::Result<u64> {
+        Ok(tokio::fs::metadata(self.final_path(sha256)).await?.len())
+    }
+
+    /// A whole blob in memory, if it is at most `cap` bytes (photos to read, never videos).
+    pub async fn read_small(&self, sha256: &str, cap: u64) -> io::Result<Option<Vec<u8>>> {
+        let path = self.final_path(sha256);
+        if tokio::fs::metadata(&path).await?.len() > cap {
+            return Ok(None);
+        }
+        tokio::fs::read(&path).await.map(Some)
+    }
+
+    /// Stores bytes made here (a thumbnail) as a blob of the given type.
+    pub async fn put(&self, bytes: &[u8], name: &str, allowed: &[&str]) -> Result<Blob, UploadError> {
+        let mut up = self.begin(bytes.len() as u64).await?;
+        up.write(bytes).await?;
+        up.finish(name, allowed).await
+    }
+
     /// Where the parts of an upload in parts gather.
     fn part_path(&self, id: Uuid) -> PathBuf {
         self.tmp.join(format!("part-{id}"))
@@ -534,6 +555,55 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<FileRow>> {
          FROM stored_file WHERE id = $1"
     )
     .bind(id)
+    .fetch_optional(p)
+    .await)?)
+}
+
+/// What a photo says about itself, and its thumbnail.
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct FileMeta {
+    pub file_id: Uuid,
+    pub taken_at: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub thumb_sha256: Option<String>,
+    pub error: Option<String>,
+    pub processed_at: DateTime<Utc>,
+}
+
+/// Records (or records again) what was read from a file.
+pub async fn save_meta(tx: &mut Tx, m: &FileMeta) -> Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO file_meta (file_id, taken_at, latitude, longitude, width, height, thumb_sha256, error, processed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (file_id) DO UPDATE SET taken_at = excluded.taken_at, \
+         latitude = excluded.latitude, longitude = excluded.longitude, width = excluded.width, height = excluded.height, \
+         thumb_sha256 = excluded.thumb_sha256, error = excluded.error, processed_at = excluded.processed_at"
+    )
+    .bind(m.file_id)
+    .bind(&m.taken_at)
+    .bind(m.latitude)
+    .bind(m.longitude)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(&m.thumb_sha256)
+    .bind(&m.error)
+    .bind(m.processed_at)
+    .execute(c)
+    .await
+    .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn meta(db: &Db, file: Uuid) -> Result<Option<FileMeta>> {
+    Ok(on_db!(db, |p| sqlx::query_as::<_, FileMeta>(
+        "SELECT file_id, taken_at, latitude, longitude, width, height, thumb_sha256, error, processed_at \
+         FROM file_meta WHERE file_id = $1"
+    )
+    .bind(file)
     .fetch_optional(p)
     .await)?)
 }

@@ -193,7 +193,7 @@ pub async fn submission(db: &Db, id: Uuid) -> Result<Option<SubmissionRow>> {
 
 /// One file of a submission, and whether the same bytes were handed in by another unit or for another
 /// campaign (a re-used photo).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct SubmittedFile {
     pub submission_id: Uuid,
     pub file_id: Uuid,
@@ -202,6 +202,13 @@ pub struct SubmittedFile {
     pub size: i64,
     pub sha256: String,
     pub reused: bool,
+    /// From the photo's EXIF, once read: capture time as the camera wrote it, and place.
+    pub taken_at: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub has_thumb: bool,
+    /// The photo was read and says nothing of when it was taken (a screenshot, a forwarded copy).
+    pub no_exif: bool,
 }
 
 /// The files of every version of a task, in the order they were attached.
@@ -209,9 +216,12 @@ pub async fn task_files(db: &Db, task: Uuid) -> Result<Vec<SubmittedFile>> {
     let sql = "SELECT sf.submission_id, f.id AS file_id, f.original_name, f.content_type, f.size, f.sha256, \
                EXISTS (SELECT 1 FROM stored_file f2 JOIN submission_file sf2 ON sf2.file_id = f2.id \
                        JOIN submission s2 ON s2.id = sf2.submission_id \
-                       WHERE f2.sha256 = f.sha256 AND (s2.unit_id <> s.unit_id OR s2.campaign_id <> s.campaign_id)) AS reused \
+                       WHERE f2.sha256 = f.sha256 AND (s2.unit_id <> s.unit_id OR s2.campaign_id <> s.campaign_id)) AS reused, \
+               m.taken_at, m.latitude, m.longitude, (m.thumb_sha256 IS NOT NULL) AS has_thumb, \
+               (m.file_id IS NOT NULL AND m.taken_at IS NULL) AS no_exif \
                FROM submission s JOIN submission_file sf ON sf.submission_id = s.id \
-               JOIN stored_file f ON f.id = sf.file_id WHERE s.task_id = $1 ORDER BY s.version DESC, sf.position";
+               JOIN stored_file f ON f.id = sf.file_id LEFT JOIN file_meta m ON m.file_id = f.id \
+               WHERE s.task_id = $1 ORDER BY s.version DESC, sf.position";
     Ok(on_db!(db, |p| sqlx::query_as::<_, SubmittedFile>(sql).bind(task).fetch_all(p).await)?)
 }
 

@@ -211,6 +211,29 @@ fn disposition(name: &str, inline: bool) -> HeaderValue {
 pub async fn download(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -> Result<Response, Error> {
     let file = app::files::get_file(app, actor, id).await?;
     let size = u64::try_from(file.size).map_err(|e| Error::Internal(e.to_string()))?;
+    let inline = file.content_type.starts_with("image/") || file.content_type.starts_with("video/");
+    serve_blob(app, &file.sha256, size, &file.content_type, &file.original_name, inline, headers).await
+}
+
+/// A photo's thumbnail, for whoever may read the photo; "not found" until it has been made.
+pub async fn thumbnail(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -> Result<Response, Error> {
+    let file = app::files::get_file(app, actor, id).await?;
+    let meta = store::files::meta(&app.db, file.id).await?;
+    let Some(sha) = meta.and_then(|m| m.thumb_sha256) else { return Err(Error::NotFound) };
+    let size = app.files.size_of(&sha).await.map_err(|e| Error::Internal(format!("thumb {sha}: {e}")))?;
+    serve_blob(app, &sha, size, store::files::kinds::JPEG, &format!("缩略图-{}", file.original_name), true, headers)
+        .await
+}
+
+async fn serve_blob(
+    app: &App,
+    sha256: &str,
+    size: u64,
+    content_type: &str,
+    name: &str,
+    inline: bool,
+    headers: &HeaderMap,
+) -> Result<Response, Error> {
     let range = match requested_range(headers, size) {
         Ok(r) => r,
         Err(()) => {
@@ -221,24 +244,20 @@ pub async fn download(app: &App, actor: &Actor, id: Uuid, headers: &HeaderMap) -
             return Ok(res);
         }
     };
-    let stream = app
-        .files
-        .read(&file.sha256, range.clone())
-        .await
-        .map_err(|e| Error::Internal(format!("blob {}: {e}", file.sha256)))?;
-    let inline = file.content_type.starts_with("image/") || file.content_type.starts_with("video/");
+    let stream =
+        app.files.read(sha256, range.clone()).await.map_err(|e| Error::Internal(format!("blob {sha256}: {e}")))?;
     let mut res = Response::new(Body::from_stream(stream));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&file.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(header::CONTENT_DISPOSITION, disposition(&file.original_name, inline));
+    h.insert(header::CONTENT_DISPOSITION, disposition(name, inline));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
         h.insert(header::ETAG, v);
     }
     match range {

@@ -402,3 +402,70 @@ async fn the_board_exports_as_a_workbook_with_the_same_figures() {
     assert_eq!(figures[1..], expected[..]);
     assert_eq!(figures[0], (expected.iter().map(|s| s.parse::<i64>().unwrap()).sum::<i64>()).to_string());
 }
+
+#[tokio::test]
+async fn a_photo_shows_when_and_where_it_was_taken_and_a_thumbnail_turned_the_right_way() {
+    let app = TestApp::new().await;
+    let org = app.login_demo("qf.organiser").await;
+    let liaison = app.login_demo("qf.liaison").await;
+    let campaign = published_seed(&app, &org).await;
+    let plan = task_of(&app, &org, &campaign, "胡豆坪村", "活动方案").await;
+    let photo = include_bytes!("fixtures/consultation-point.jpg");
+    let v = hand_in(&app, &liaison, &plan, "exif-photo", "咨询点.jpg", photo, "咨询点照片").await;
+    assert_eq!(v["_status"], 201, "{v}");
+    // A photo without EXIF (the bare JPEG header) is read too.
+    hand_in(
+        &app,
+        &liaison,
+        &task_of(&app, &org, &campaign, "胡豆坪村", "活动总结").await,
+        "bare-photo",
+        "截图.jpg",
+        PHOTO,
+        "",
+    )
+    .await;
+
+    // Until the worker has read it, the page says the thumbnail is coming.
+    let page = app.get(&org, &format!("/tasks/{plan}")).await.text();
+    assert!(page.contains("缩略图生成中"));
+    app::jobs::run_until_idle(&app.app, "test-worker").await.unwrap();
+
+    let task = app.get(&org, &format!("/api/v1/tasks/{plan}")).await.json();
+    let f = &task["versions"][0]["files"][0];
+    assert_eq!(f["taken_at"], "2026-06-16 09:30:12");
+    assert!((f["latitude"].as_f64().unwrap() - 29.355).abs() < 1e-6, "{f}");
+    assert!((f["longitude"].as_f64().unwrap() - 105.925).abs() < 1e-6, "{f}");
+    let page = app.get(&org, &format!("/tasks/{plan}")).await.text();
+    assert!(page.contains("拍摄于 2026-06-16 09:30:12 · 29.35500°N 105.92500°E"), "{page}");
+    let id = f["file_id"].as_str().unwrap();
+    let thumb = app.get(&liaison, &format!("/files/{id}/thumb")).await;
+    assert_eq!((thumb.status, thumb.header("content-type").as_deref()), (StatusCode::OK, Some("image/jpeg")));
+    let img = image_size(&thumb.body);
+    assert_eq!(img, (360, 480), "640×480 held upright (EXIF orientation 6) becomes 360×480");
+    // Someone who may not see the photo does not get its thumbnail either.
+    let admin = app.login_demo("qf.admin").await;
+    let body = json!({ "username": "fys.other", "display_name": "佛岩寺联络员", "role": "liaison",
+        "unit_id": task_unit(&app, &org, &task_of(&app, &org, &campaign, "佛岩寺村", "活动方案").await).await });
+    let other = account(&app, &admin, body).await;
+    assert_eq!(app.get(&other, &format!("/files/{id}/thumb")).await.status, StatusCode::NOT_FOUND);
+
+    // The bare JPEG cannot be decoded: no thumbnail, and the reviewer is told it carries no capture time.
+    let summary = task_of(&app, &org, &campaign, "胡豆坪村", "活动总结").await;
+    let page = app.get(&org, &format!("/tasks/{summary}")).await.text();
+    assert!(page.contains("无拍摄时间"), "{page}");
+}
+
+/// Width and height of a JPEG, from its SOF0/SOF2 segment.
+fn image_size(jpeg: &[u8]) -> (u16, u16) {
+    let mut i = 2;
+    while i + 9 < jpeg.len() {
+        let (marker, len) = (jpeg[i + 1], u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]) as usize);
+        if marker == 0xC0 || marker == 0xC2 {
+            let h = u16::from_be_bytes([jpeg[i + 5], jpeg[i + 6]]);
+            let w = u16::from_be_bytes([jpeg[i + 7], jpeg[i + 8]]);
+            return (w, h);
+        }
+        i += 2 + len;
+    }
+    panic!("no frame header")
+}

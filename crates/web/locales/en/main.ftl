@@ -420,3 +420,6 @@ evidence-reused = Re-used
 evidence-reused-hint = The same file was handed in by another unit or for another campaign
 upload-sending = Uploading…
 upload-failed = The upload was interrupted; check the connection and try again. What was uploaded is kept.
+evidence-photo = Photo (thumbnail on its way)
+evidence-taken = Taken
+evidence-no-exif = No capture time (perhaps a screenshot or a forwarded copy)

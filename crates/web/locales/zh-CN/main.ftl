@@ -387,3 +387,6 @@ evidence-reused = 重复使用
 evidence-reused-hint = 同样的文件曾由其他单位或在其他活动中报送过
 upload-sending = 正在上传…
 upload-failed = 上传中断，请检查网络后重试；已上传的部分会保留。
+evidence-photo = 照片（缩略图生成中）
+evidence-taken = 拍摄于
+evidence-no-exif = 无拍摄时间（可能是截图或转发的照片）

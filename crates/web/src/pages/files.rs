@@ -1,4 +1,4 @@
-//! Downloading a stored file from a page.
+//! Downloading a stored file (or a photo's thumbnail) from a page.
 
 use axum::Router;
 use axum::extract::State;
@@ -13,7 +13,20 @@ use crate::i18n::Lang;
 use crate::session::PageActor;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/files/{id}", get(download_file))
+    Router::new().route("/files/{id}", get(download_file)).route("/files/{id}/thumb", get(file_thumbnail))
+}
+
+async fn file_thumbnail(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+    headers: HeaderMap,
+) -> Response {
+    match crate::upload::thumbnail(&state.app, &actor, id, &headers).await {
+        Ok(r) => r,
+        Err(e) => PageError::new(e, lang).into_response(),
+    }
 }
 
 async fn download_file(

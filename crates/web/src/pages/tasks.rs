@@ -91,6 +91,14 @@ impl TaskPage {
         super::local_time(t, self.offset)
     }
 
+    /// Where a photo was taken, as degrees a person can paste into a map.
+    fn place(&self, f: &store::work::SubmittedFile) -> Option<String> {
+        let (lat, lon) = (f.latitude?, f.longitude?);
+        let ns = if lat >= 0.0 { "N" } else { "S" };
+        let ew = if lon >= 0.0 { "E" } else { "W" };
+        Some(format!("{:.5}°{ns} {:.5}°{ew}", lat.abs(), lon.abs()))
+    }
+
     fn stars_of(&self, r: &i32) -> String {
         (1..=5).map(|i| if i <= *r { '★' } else { '☆' }).collect()
     }
