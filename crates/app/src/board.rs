@@ -40,6 +40,21 @@ pub struct Row {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub cells: Vec<Option<Cell>>,
+    /// Activity records the unit kept, over all tracks.
+    pub records: i64,
+}
+
+/// What the units recorded under one track.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrackTotal {
+    pub track_id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub records: i64,
+    /// Units with at least one record.
+    pub units: i64,
+    pub participants: i64,
+    pub materials: i64,
 }
 
 /// How many cells of a deliverable stand at each status.
@@ -115,6 +130,8 @@ pub struct Board {
     pub rows: Vec<Row>,
     /// Over all recipient units, whatever the filter: one per deliverable.
     pub tallies: Vec<Tally>,
+    /// Activity records per track, over all recipient units.
+    pub tracks: Vec<TrackTotal>,
     /// Units that signed for the notice, and that named their contact person; out of `units`.
     pub signed: i64,
     pub contacts: i64,
@@ -131,6 +148,23 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
     let tasks = store::work::board_tasks(&app.db, campaign).await?;
     let receipts: HashMap<Uuid, store::campaigns::ReceiptRow> =
         store::campaigns::receipts(&app.db, campaign).await?.into_iter().map(|r| (r.unit_id, r)).collect();
+    let totals = store::activities::totals(&app.db, campaign).await?;
+    let tracks: Vec<TrackTotal> = c
+        .tracks
+        .iter()
+        .map(|t| {
+            let of: Vec<_> = totals.iter().filter(|x| x.track_id == t.id).collect();
+            TrackTotal {
+                track_id: t.id,
+                number: t.number.clone(),
+                title: t.title.clone(),
+                records: of.iter().map(|x| x.records).sum(),
+                units: i64::try_from(of.len()).unwrap_or(i64::MAX),
+                participants: of.iter().map(|x| x.participants).sum(),
+                materials: of.iter().map(|x| x.materials).sum(),
+            }
+        })
+        .collect();
     let column: HashMap<Uuid, usize> = c.deliverables.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     let mut cells: HashMap<Uuid, Vec<Option<Cell>>> = HashMap::new();
     for t in tasks {
@@ -174,6 +208,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
                 contact_name: receipt.contact_name,
                 contact_phone: receipt.contact_phone,
                 cells,
+                records: totals.iter().filter(|x| x.unit_id == r.id).map(|x| x.records).sum(),
             });
         }
     }
@@ -186,6 +221,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
         units: i64::try_from(c.recipients.len()).unwrap_or(i64::MAX),
         rows,
         tallies,
+        tracks,
         signed,
         contacts,
     })
@@ -205,7 +241,7 @@ pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>>
         BoardStatus::Accepted => Format::new().set_background_color(Color::RGB(0xD4EDDA)),
     };
     let sheet = book.add_worksheet().set_name("进度").map_err(xl)?;
-    let fixed = ["单位", "类型", "签收时间", "专人", "电话"];
+    let fixed = ["单位", "类型", "签收时间", "专人", "电话", "台账（条）"];
     for (i, h) in fixed.iter().enumerate() {
         sheet.write_with_format(0, i as u16, *h, &head).map_err(xl)?;
     }
@@ -224,6 +260,7 @@ pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>>
         sheet.write(r, 2, signed).map_err(xl)?;
         sheet.write(r, 3, row.contact_name.clone().unwrap_or_default()).map_err(xl)?;
         sheet.write(r, 4, row.contact_phone.clone().unwrap_or_default()).map_err(xl)?;
+        sheet.write(r, 5, row.records as f64).map_err(xl)?;
         for (i, cell) in row.cells.iter().enumerate() {
             let col = (fixed.len() + i) as u16;
             match cell {
@@ -271,6 +308,18 @@ pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>>
         let figures = [t.total(), t.accepted, t.submitted, t.returned, t.late, t.not_yet];
         for (j, n) in figures.iter().enumerate() {
             sum.write(r, (j + 2) as u16, *n as f64).map_err(xl)?;
+        }
+    }
+    let top = (board.deliverables.len() + 7) as u32;
+    let header = ["活动事项", "台账（条）", "开展单位（个）", "参与人数", "发放资料"];
+    for (i, h) in header.iter().enumerate() {
+        sum.write_with_format(top, i as u16, *h, &head).map_err(xl)?;
+    }
+    for (i, t) in board.tracks.iter().enumerate() {
+        let r = top + 1 + i as u32;
+        sum.write(r, 0, format!("{} {}", t.number, t.title)).map_err(xl)?;
+        for (j, n) in [t.records, t.units, t.participants, t.materials].iter().enumerate() {
+            sum.write(r, (j + 1) as u16, *n as f64).map_err(xl)?;
         }
     }
     sum.set_column_width(0, 30).map_err(xl)?;

@@ -86,7 +86,10 @@ pub async fn get_file(app: &App, actor: &Actor, id: Uuid) -> Result<FileRow> {
         Role::Liaison => {
             (file.uploaded_by.is_some() && file.uploaded_by == actor.user_id)
                 || match actor.unit_id {
-                    Some(unit) => store::work::file_in_unit_work(&app.db, id, unit).await?,
+                    Some(unit) => {
+                        store::work::file_in_unit_work(&app.db, id, unit).await?
+                            || store::activities::file_in_unit_records(&app.db, id, unit).await?
+                    }
                     None => false,
                 }
         }

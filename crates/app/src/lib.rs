@@ -1,6 +1,7 @@
 //! Use cases: each public function authorises the caller, decides with `domain`, writes in one
 //! transaction with its audit row, and returns what the page or API shows.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod board;

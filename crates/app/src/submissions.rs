@@ -161,7 +161,7 @@ pub struct NewSubmission {
 }
 
 /// A form's one-time key: 8–64 letters, digits and dashes.
-fn parse_client_key(key: Option<&str>) -> Result<String> {
+pub(crate) fn parse_client_key(key: Option<&str>) -> Result<String> {
     match key.map(str::trim).filter(|k| !k.is_empty()) {
         None => Ok(Uuid::now_v7().to_string()),
         Some(k) if (8..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {

@@ -1,5 +1,6 @@
 //! Anjian's domain: identifiers, validated values, roles and the audit hash chain — no I/O, no clock.
 
+pub mod activities;
 pub mod audit;
 pub mod campaigns;
 pub mod ids;

@@ -1,5 +1,6 @@
 //! Storage: SQLite or PostgreSQL behind one `Db`, one SQL text per query, and the file store.
 
+pub mod activities;
 pub mod audit;
 pub mod campaigns;
 pub mod files;

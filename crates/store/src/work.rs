@@ -216,7 +216,10 @@ pub async fn task_files(db: &Db, task: Uuid) -> Result<Vec<SubmittedFile>> {
     let sql = "SELECT sf.submission_id, f.id AS file_id, f.original_name, f.content_type, f.size, f.sha256, \
                EXISTS (SELECT 1 FROM stored_file f2 JOIN submission_file sf2 ON sf2.file_id = f2.id \
                        JOIN submission s2 ON s2.id = sf2.submission_id \
-                       WHERE f2.sha256 = f.sha256 AND (s2.unit_id <> s.unit_id OR s2.campaign_id <> s.campaign_id)) AS reused, \
+                       WHERE f2.sha256 = f.sha256 AND (s2.unit_id <> s.unit_id OR s2.campaign_id <> s.campaign_id)) \
+               OR EXISTS (SELECT 1 FROM stored_file f3 JOIN activity_file af ON af.file_id = f3.id \
+                       JOIN activity a ON a.id = af.activity_id \
+                       WHERE f3.sha256 = f.sha256 AND (a.unit_id <> s.unit_id OR a.campaign_id <> s.campaign_id)) AS reused, \
                m.taken_at, m.latitude, m.longitude, (m.thumb_sha256 IS NOT NULL) AS has_thumb, \
                (m.file_id IS NOT NULL AND m.taken_at IS NULL) AS no_exif \
                FROM submission s JOIN submission_file sf ON sf.submission_id = s.id \

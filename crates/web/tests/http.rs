@@ -493,15 +493,18 @@ async fn the_openapi_document_lists_every_operation() {
         .collect();
     ops.sort();
     insta::assert_snapshot!(ops.join("\n"), @r"
+    DELETE /api/v1/activities/{id}
     DELETE /api/v1/session
     GET /api/v1/audit-events
     GET /api/v1/campaigns
     GET /api/v1/campaigns/{id}
+    GET /api/v1/campaigns/{id}/activities
     GET /api/v1/campaigns/{id}/board
     GET /api/v1/campaigns/{id}/board.xlsx
     GET /api/v1/campaigns/{id}/receipts
     GET /api/v1/campaigns/{id}/review-queue
     GET /api/v1/campaigns/{id}/tasks
+    GET /api/v1/campaigns/{id}/tracks
     GET /api/v1/files/{id}
     GET /api/v1/my/work
     GET /api/v1/notifications
@@ -517,6 +520,7 @@ async fn the_openapi_document_lists_every_operation() {
     PATCH /api/v1/uploads/{id}
     POST /api/v1/campaigns
     POST /api/v1/campaigns/from-file
+    POST /api/v1/campaigns/{id}/activities
     POST /api/v1/campaigns/{id}/clone
     POST /api/v1/campaigns/{id}/close
     POST /api/v1/campaigns/{id}/publish
@@ -541,6 +545,7 @@ async fn the_openapi_document_lists_every_operation() {
     PUT /api/v1/campaigns/{id}
     PUT /api/v1/campaigns/{id}/contact
     PUT /api/v1/campaigns/{id}/recipients
+    PUT /api/v1/campaigns/{id}/tracks/{track}/form
     PUT /api/v1/me/password
     PUT /api/v1/units/{id}
     ");

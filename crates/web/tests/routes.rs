@@ -213,6 +213,22 @@ const SUBMISSION: Payload =
     Payload::File("路由报送.csv", "活动,人数\n咨询日,120\n".as_bytes(), &[("body", "路由报送说明")]);
 const RETURN_FORM: Payload = Payload::Form(&[("verdict", "return"), ("comment", "")]);
 const RETURN_JSON: Payload = Payload::Json(r#"{"verdict": "return"}"#);
+const ACTIVITY: Payload = Payload::File(
+    "咨询点.csv",
+    "时间,人数\n上午,86\n".as_bytes(),
+    &[("occurred_on", "2026-06-16"), ("place", "青峰场"), ("participants", "86"), ("extra.topic", "安全生产法")],
+);
+const TRACK_FORM: Payload = Payload::Form(&[
+    ("key", "topic"),
+    ("label", "学习主题"),
+    ("kind", "text"),
+    ("options", ""),
+    ("key", ""),
+    ("label", "参加人数"),
+    ("kind", "number"),
+    ("options", ""),
+]);
+const TRACK_JSON: Payload = Payload::Json(r#"{"fields": [{"key": "topic", "label": "学习主题", "kind": "text"}]}"#);
 const NEW_UPLOAD: Payload = Payload::Json(r#"{"name": "路由视频.mp4", "size": 1048576}"#);
 const CLONE_JSON: Payload = Payload::Json(r#"{"year": 2022, "theme": "路由新主题"}"#);
 
@@ -450,6 +466,24 @@ const CASES: &[Case] = &[
     get("/api/v1/campaigns/{campaign}/board?status=nonsense",              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
     get("/api/v1/campaigns/{other_campaign}/board",                        STAFF_MISS),
     get("/api/v1/campaigns/{campaign}/board.xlsx",                         STAFF),
+    // Activity records: {track} is {campaign}'s first track, {activity} a record of 胡豆坪村 under it.
+    get("/campaigns/{campaign}/activities",                                SIGNED_IN),
+    get("/campaigns/{campaign}/activities?track={track}&unit={unit}",      SIGNED_IN),
+    get("/campaigns/{other_campaign}/activities",                          DISTRICT_ONLY),
+    get("/campaigns/{campaign}/activities/new?track={track}",              LIAISON),
+    post("/campaigns/{campaign}/activities?track={track}", ACTIVITY,       LIAISON),
+    post("/activities/{activity}/delete", NOTHING,                         LIAISON),
+    // Deleted by the row above in the liaison's column.
+    delete("/api/v1/activities/{activity}",                                [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
+    get("/campaigns/{campaign}/tracks/{track}/form",                       ORGANISERS),
+    get("/campaigns/{other_campaign}/tracks/{track}/form",                 ORGANISERS_MISS),
+    post("/campaigns/{campaign}/tracks/{track}/form", TRACK_FORM,          ORGANISERS),
+    get("/api/v1/campaigns/{campaign}/tracks",                             SIGNED_IN),
+    get("/api/v1/campaigns/{other_campaign}/tracks",                       DISTRICT_ONLY),
+    put("/api/v1/campaigns/{campaign}/tracks/{track}/form", TRACK_JSON,    ORGANISERS),
+    put("/api/v1/campaigns/{other_campaign}/tracks/{track}/form", TRACK_JSON, ORGANISERS_MISS),
+    get("/api/v1/campaigns/{campaign}/activities",                         SIGNED_IN),
+    post("/api/v1/campaigns/{campaign}/activities?track={track}", ACTIVITY, LIAISON),
     // Uploads in parts: {upload} is the liaison's; nobody else may see or add to it.
     post("/api/v1/uploads", NEW_UPLOAD,                                    [OK,  OK,  OK,  OK,  OK,  NO,  OK,  LOG]),
     get("/api/v1/uploads/{upload}",                                        [NF,  NF,  NF,  OK,  NF,  NF,  NF,  LOG]),
@@ -561,6 +595,19 @@ impl Fixtures {
             )
             .await;
         ids.insert("submission", ok_json(v)["id"].as_str().unwrap().to_owned());
+        let c = ok_json(t.get(&organiser, &format!("/api/v1/campaigns/{}", ids["campaign"])).await);
+        let track = c["tracks"][0]["id"].as_str().unwrap().to_owned();
+        let a = t
+            .upload(
+                &liaison,
+                &format!("/api/v1/campaigns/{}/activities?track={track}", ids["campaign"]),
+                "学习.txt",
+                "学习记录".as_bytes(),
+                &[("occurred_on", "2026-06-10"), ("place", "村委会"), ("participants", "20")],
+            )
+            .await;
+        ids.insert("activity", ok_json(a)["id"].as_str().unwrap().to_owned());
+        ids.insert("track", track);
         let upload =
             t.json(&liaison, Method::POST, "/api/v1/uploads", json!({ "name": "宣传视频.mp4", "size": 4096 })).await;
         ids.insert("upload", ok_json(upload)["id"].as_str().unwrap().to_owned());

@@ -389,8 +389,8 @@ async fn the_board_exports_as_a_workbook_with_the_same_figures() {
     assert_eq!(sheet.height() as i64, units + 1);
     let row = sheet.rows().find(|r| r[0] == "胡豆坪村").unwrap();
     assert!(!row[2].to_string().is_empty(), "signed: {row:?}");
-    assert_eq!(row[5].to_string(), "已通过 4分");
-    assert_eq!(row[6].to_string(), "逾期未报");
+    assert_eq!(row[6].to_string(), "已通过 4分");
+    assert_eq!(row[7].to_string(), "逾期未报");
     let sum = book.worksheet_range("汇总").unwrap();
     let plan_row = sum.rows().find(|r| r[0] == "活动方案").unwrap();
     let figures: Vec<String> = plan_row[2..].iter().map(|c| c.to_string()).collect();
@@ -468,4 +468,99 @@ fn image_size(jpeg: &[u8]) -> (u16, u16) {
         i += 2 + len;
     }
     panic!("no frame header")
+}
+
+#[tokio::test]
+async fn a_unit_keeps_activity_records_with_its_tracks_own_fields_and_the_board_totals_them() {
+    let app = TestApp::new().await;
+    let org = app.login_demo("qf.organiser").await;
+    let liaison = app.login_demo("qf.liaison").await;
+    let campaign = published_seed(&app, &org).await;
+    let tracks = app.get(&liaison, &format!("/api/v1/campaigns/{campaign}/tracks")).await.json();
+    let consult =
+        tracks.as_array().unwrap().iter().find(|t| t["track"]["title"].as_str().unwrap().contains("咨询日")).unwrap();
+    let track = consult["track"]["id"].as_str().unwrap().to_owned();
+    let keys: Vec<&str> = consult["fields"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["location", "visitors", "leaflets", "posters"]);
+
+    // The page offers the track's fields; a record with a mistake comes back with everything typed.
+    let page = app.get(&liaison, &format!("/campaigns/{campaign}/activities/new?track={track}")).await.text();
+    assert!(page.contains("咨询人数") && page.contains("name=\"extra.visitors\""));
+    let bad = app
+        .upload(
+            &liaison,
+            &format!("/campaigns/{campaign}/activities?track={track}&key=record-bad-1"),
+            "咨询点.jpg",
+            PHOTO,
+            &[("occurred_on", "2026-06-16"), ("place", "青峰场"), ("participants", "很多"), ("extra.visitors", "86")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = bad.text();
+    assert!(
+        text.contains("参与人数须是 0 或正整数") && text.contains("value=\"86\"") && text.contains("咨询点.jpg"),
+        "{text}"
+    );
+
+    // Recorded through the API, twice with the same key: one record.
+    let url = format!("/api/v1/campaigns/{campaign}/activities?track={track}");
+    for _ in 0..2 {
+        let req = axum::http::Request::post(&url)
+            .header("content-type", "multipart/form-data; boundary=b")
+            .header("idempotency-key", "record-once-1")
+            .body(Body::from(
+                [
+                    "occurred_on=2026-06-16",
+                    "place=青峰场",
+                    "participants=120",
+                    "materials=300",
+                    "extra.visitors=86",
+                    "extra.leaflets=300",
+                ]
+                .iter()
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap();
+                    format!("--b\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                })
+                .collect::<String>()
+                    + "--b--\r\n",
+            ))
+            .unwrap();
+        let res = app.send(&liaison, req).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    }
+    let records = app.get(&org, &format!("/api/v1/campaigns/{campaign}/activities")).await.json();
+    assert_eq!(records.as_array().unwrap().len(), 1, "{records}");
+    assert_eq!(records[0]["extra"], json!([["咨询人数", "86"], ["发放资料（份）", "300"]]));
+
+    // The board counts it under the unit and totals it under the track.
+    let board = app.get(&org, &format!("/api/v1/campaigns/{campaign}/board")).await.json();
+    let row = board["rows"].as_array().unwrap().iter().find(|r| r["unit_name"] == "胡豆坪村").unwrap();
+    assert_eq!(row["records"], 1);
+    let total = board["tracks"].as_array().unwrap().iter().find(|t| t["track_id"] == track.as_str()).unwrap();
+    assert_eq!(
+        (total["records"].as_i64(), total["participants"].as_i64(), total["materials"].as_i64()),
+        (Some(1), Some(120), Some(300))
+    );
+
+    // The organiser adds a field; the record keeps its values (same keys).
+    let form = json!({ "fields": [{ "key": "visitors", "label": "咨询人数", "kind": "number" },
+                                  { "label": "天气", "kind": "choice", "options": ["晴", "雨"] }] });
+    let set = app.json(&org, Method::PUT, &format!("/api/v1/campaigns/{campaign}/tracks/{track}/form"), form).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    let records = app.get(&liaison, &format!("/api/v1/campaigns/{campaign}/activities")).await.json();
+    assert_eq!(records[0]["extra"], json!([["咨询人数", "86"]]));
+    let bad_form = json!({ "fields": [{ "label": "天气", "kind": "choice", "options": ["晴"] }] });
+    let r = app.json(&org, Method::PUT, &format!("/api/v1/campaigns/{campaign}/tracks/{track}/form"), bad_form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The unit deletes it; a closed campaign takes no more.
+    let id = records[0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.json(&liaison, Method::DELETE, &format!("/api/v1/activities/{id}"), json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/close"), json!({})).await;
+    let late = app.upload(&liaison, &url, "x.txt", b"x", &[("occurred_on", "2026-06-16"), ("place", "青峰场")]).await;
+    assert_eq!(late.json()["error"]["code"], "campaign_closed");
 }

@@ -1,5 +1,6 @@
 //! The units' work through the API: a task and its versions, handing in (multipart, once per
-//! `Idempotency-Key`), withdrawing, reviewing, the review queue and the progress board.
+//! `Idempotency-Key`), withdrawing, reviewing, the review queue, the progress board, and activity records
+//! with each track's form.
 
 use app::submissions::{NewSubmission, Target};
 use axum::Json;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiId, ApiJson, ApiQuery};
+use crate::extract::{ApiId, ApiIds, ApiJson, ApiQuery};
 use crate::session::ApiActor;
 use crate::upload::{Limits, receive_files};
 
@@ -29,6 +30,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review_queue))
         .routes(routes!(get_board))
         .routes(routes!(export_board))
+        .routes(routes!(list_tracks))
+        .routes(routes!(set_track_form))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(list_activities, record_activity))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(delete_activity))
 }
 
 /// 任务详情：报送要求、状态、各版报送及文件（含“重复使用”标记），以及调用者此刻能做什么。
@@ -199,4 +208,138 @@ async fn export_board(
     let b = app::board::board(&state.app, &actor, id, &filter).await?;
     let bytes = app::board::board_xlsx(&b, state.app.config.offset())?;
     Ok(crate::upload::xlsx_response(&format!("{}-进度-{}.xlsx", b.title, app::work::today(&state.app)), bytes))
+}
+
+/// 各活动事项及其台账字段。
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/tracks", tag = "work", params(("id" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = crate::api::ErrorBody)))]
+async fn list_tracks(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<app::activities::TrackForm>>, ApiError> {
+    Ok(Json(app::activities::forms(&state.app, &actor, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FieldBody {
+    /// Keep a field's key to keep its values in existing records; leave it out for a new field.
+    #[serde(default)]
+    pub key: String,
+    pub label: String,
+    /// text, number, choice or yes_no.
+    pub kind: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FormBody {
+    pub fields: Vec<FieldBody>,
+}
+
+/// 调整某活动事项的台账字段（组织员）。
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/tracks/{track}/form", tag = "work",
+    params(("id" = String, Path), ("track" = String, Path)), request_body = FormBody,
+    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+async fn set_track_form(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiIds(id, track): ApiIds,
+    ApiJson(b): ApiJson<FormBody>,
+) -> Result<Json<Vec<domain::activities::FormField>>, ApiError> {
+    let rows: Vec<domain::activities::FormFieldInput> = b
+        .fields
+        .into_iter()
+        .map(|f| domain::activities::FormFieldInput {
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            options: f.options.join("、"),
+        })
+        .collect();
+    Ok(Json(app::activities::set_form(&state.app, &actor, id, track, &rows).await?))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct ActivityParams {
+    /// One unit's records (staff).
+    pub unit: Option<String>,
+}
+
+/// 活动台账：联络员看本单位的，工作人员看全部（可按单位筛选）。
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/activities", tag = "work", params(("id" = String, Path), ActivityParams),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = crate::api::ErrorBody)))]
+async fn list_activities(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<ActivityParams>,
+) -> Result<Json<Vec<app::activities::Record>>, ApiError> {
+    let unit = match q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => {
+            Some(u.parse::<Uuid>().map_err(|_| ApiError(app::Error::invalid("unit", "invalid", "单位编号无效")))?)
+        }
+        None => None,
+    };
+    Ok(Json(app::activities::list(&state.app, &actor, id, unit).await?))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+pub struct RecordParams {
+    /// The track the record is for.
+    pub track: Option<String>,
+}
+
+/// 记一笔台账（联络员）：日期、地点、形式、人数、资料、情况，本事项的字段（`extra.键`），以及文件。
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/activities", tag = "work",
+    params(("id" = String, Path), RecordParams, ("Idempotency-Key" = Option<String>, Header, description = "The same key records once")),
+    request_body(content = SubmissionForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = serde_json::Value), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody),
+        (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+async fn record_activity(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<RecordParams>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<(StatusCode, Json<store::activities::ActivityRow>), ApiError> {
+    let track = match q.track.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => {
+            Some(t.parse::<Uuid>().map_err(|_| ApiError(app::Error::invalid("track", "invalid", "活动事项编号无效")))?)
+        }
+        None => None,
+    };
+    app::activities::record_target(&state.app, &actor, id, track).await?;
+    let limits = Limits { file_bytes: state.app.config.upload_max_mib << 20, files: 50, text_bytes: 64 << 10 };
+    let got = receive_files(&state.app, &actor, form, limits, store::files::kinds::EVIDENCE).await;
+    if let Some(e) = got.error {
+        return Err(e.into());
+    }
+    let mut file_ids = Vec::new();
+    for f in got.all("file_id") {
+        file_ids
+            .push(f.parse::<Uuid>().map_err(|_| ApiError(app::Error::invalid("file_id", "invalid", "文件编号无效")))?);
+    }
+    file_ids.extend(got.files.iter().map(|f| f.id));
+    let new = app::activities::NewRecord {
+        track_id: track,
+        input: crate::pages::activity_input(&got),
+        file_ids,
+        client_key: headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned),
+    };
+    Ok((StatusCode::CREATED, Json(app::activities::record(&state.app, &actor, id, &new).await?)))
+}
+
+/// 删除本单位的一条台账（活动进行中）。
+#[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "work", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+async fn delete_activity(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiId(id): ApiId,
+) -> Result<StatusCode, ApiError> {
+    app::activities::delete(&state.app, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,8 @@
 //! Server-rendered pages: every form works without JavaScript (POST, then redirect), and a form
 //! that fails comes back with what the user typed and the message beside each field.
 
+mod activities;
+pub(crate) use activities::activity_input;
 mod audit;
 mod auth;
 mod board;
@@ -40,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(tasks::router())
         .merge(board::router())
+        .merge(activities::router())
 }
 
 /// One entry of the navigation bar.
