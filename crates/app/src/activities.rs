@@ -216,6 +216,7 @@ pub async fn record(app: &App, actor: &Actor, campaign: Uuid, new: &NewRecord) -
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(campaign);
     Ok(row)
 }
 
@@ -242,5 +243,6 @@ pub async fn delete(app: &App, actor: &Actor, id: Uuid) -> Result<Uuid> {
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(row.campaign_id);
     Ok(row.campaign_id)
 }

@@ -2,6 +2,7 @@
 //! contacts, filters, one unit's drill-down, and the same board as an XLSX workbook.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::UnitKind;
@@ -22,6 +23,9 @@ pub struct Cell {
     pub due_on: NaiveDate,
     /// Versions handed in and not withdrawn.
     pub versions: i64,
+    /// The newest of them.
+    #[serde(skip)]
+    pub version: Option<i32>,
     /// The live version came in after the due date.
     pub submitted_late: bool,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -138,45 +142,153 @@ pub struct Board {
     pub units: i64,
 }
 
+/// A board, when it was computed, and for which day (lateness changes at midnight).
+type Cached = (std::time::Instant, NaiveDate, Arc<Board>);
+
+/// Boards computed in the last few seconds. A board takes a dozen queries over every task and record
+/// of a campaign; a town office reloads it all day. Every change on this instance forgets the
+/// campaign's board at once; another instance shows a change within `board_cache_seconds`.
+#[derive(Debug, Default)]
+pub struct BoardCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<HashMap<Uuid, Cached>>,
+    /// One computation at a time: sixteen requests that miss together wait for one board, not sixteen.
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl BoardCache {
+    pub fn new(ttl: std::time::Duration) -> BoardCache {
+        BoardCache { ttl, entries: std::sync::Mutex::default(), computing: tokio::sync::Mutex::default() }
+    }
+
+    fn get(&self, campaign: Uuid, today: NaiveDate) -> Option<Arc<Board>> {
+        let entries = self.entries.lock().ok()?;
+        let (at, day, board) = entries.get(&campaign)?;
+        (at.elapsed() < self.ttl && *day == today).then(|| board.clone())
+    }
+
+    fn put(&self, campaign: Uuid, today: NaiveDate, board: Arc<Board>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= 1_000 {
+                entries.clear();
+            }
+            entries.insert(campaign, (std::time::Instant::now(), today, board));
+        }
+    }
+
+    /// Forgets a campaign's board: something on it changed.
+    pub fn forget(&self, campaign: Uuid) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&campaign);
+        }
+    }
+}
+
 /// The board of a campaign, for staff who may read it (a district account reads its towns').
-pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) -> Result<Board> {
+pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) -> Result<Arc<Board>> {
     if !actor.role.reads_campaigns() {
         return Err(Error::Forbidden);
     }
-    let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
+    crate::campaigns::visible(app, actor, campaign).await?;
     let today = crate::work::today(app);
+    let full = match app.boards.get(campaign, today) {
+        Some(b) => b,
+        None => {
+            let _one = app.boards.computing.lock().await;
+            match app.boards.get(campaign, today) {
+                Some(b) => b,
+                None => {
+                    let b = Arc::new(compute(app, actor, campaign, today).await?);
+                    app.boards.put(campaign, today, b.clone());
+                    b
+                }
+            }
+        }
+    };
+    if filter.kind.is_none() && filter.status.is_none() && filter.unit.is_none() {
+        return Ok(full);
+    }
+    let rows = full
+        .rows
+        .iter()
+        .filter(|r| {
+            filter.kind.is_none_or(|k| k.as_str() == r.unit_kind)
+                && filter.status.is_none_or(|s| r.cells.iter().flatten().any(|c| c.status == s))
+                && filter.unit.is_none_or(|u| u == r.unit_id)
+        })
+        .cloned()
+        .collect();
+    Ok(Arc::new(Board {
+        campaign_id: full.campaign_id,
+        title: full.title.clone(),
+        campaign_status: full.campaign_status.clone(),
+        today: full.today,
+        deliverables: full.deliverables.clone(),
+        rows,
+        tallies: full.tallies.clone(),
+        tracks: full.tracks.clone(),
+        signed: full.signed,
+        contacts: full.contacts,
+        units: full.units,
+    }))
+}
+
+/// Every recipient's row, the tallies and the totals, from the database.
+async fn compute(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> Result<Board> {
+    let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
     let tasks = store::work::board_tasks(&app.db, campaign).await?;
     let receipts: HashMap<Uuid, store::campaigns::ReceiptRow> =
         store::campaigns::receipts(&app.db, campaign).await?.into_iter().map(|r| (r.unit_id, r)).collect();
-    let totals = store::activities::totals(&app.db, campaign).await?;
+    let per_track = store::activities::per_track(&app.db, campaign).await?;
     let tracks: Vec<TrackTotal> = c
         .tracks
         .iter()
         .map(|t| {
-            let of: Vec<_> = totals.iter().filter(|x| x.track_id == t.id).collect();
+            let of = per_track.iter().find(|x| x.track_id == t.id);
             TrackTotal {
                 track_id: t.id,
                 number: t.number.clone(),
                 title: t.title.clone(),
-                records: of.iter().map(|x| x.records).sum(),
-                units: i64::try_from(of.len()).unwrap_or(i64::MAX),
-                participants: of.iter().map(|x| x.participants).sum(),
-                materials: of.iter().map(|x| x.materials).sum(),
+                records: of.map_or(0, |x| x.records),
+                units: of.map_or(0, |x| x.units),
+                participants: of.map_or(0, |x| x.participants),
+                materials: of.map_or(0, |x| x.materials),
             }
         })
+        .collect();
+    let records: HashMap<Uuid, i64> = store::activities::records_per_unit(&app.db, campaign)
+        .await?
+        .into_iter()
+        .map(|r| (r.unit_id, r.records))
         .collect();
     let column: HashMap<Uuid, usize> = c.deliverables.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     let mut cells: HashMap<Uuid, Vec<Option<Cell>>> = HashMap::new();
     for t in tasks {
         let Some(&col) = column.get(&t.deliverable_id) else { continue };
+        let row = cells.entry(t.unit_id).or_insert_with(|| vec![None; c.deliverables.len()]);
+        // One line per live version: count them, keep the newest.
+        if let Some(seen) = row[col].as_mut() {
+            seen.versions += 1;
+            if t.version > seen.version {
+                seen.version = t.version;
+                seen.submitted_late = t.late.unwrap_or(false);
+                seen.submitted_at = t.submitted_at;
+                seen.rating = t.rating;
+                seen.exemplary = t.exemplary.unwrap_or(false);
+            }
+            continue;
+        }
         let status = TaskStatus::parse(&t.status)
             .ok_or_else(|| Error::Internal(format!("task {} has status {}", t.task_id, t.status)))?;
-        let row = cells.entry(t.unit_id).or_insert_with(|| vec![None; c.deliverables.len()]);
         row[col] = Some(Cell {
             task_id: t.task_id,
             status: BoardStatus::of(status, t.due_on, today),
             due_on: t.due_on,
-            versions: t.versions,
+            versions: i64::from(t.version.is_some()),
+            version: t.version,
             submitted_late: t.late.unwrap_or(false),
             submitted_at: t.submitted_at,
             rating: t.rating,
@@ -196,10 +308,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
         }
         signed += i64::from(receipt.signed_at.is_some());
         contacts += i64::from(receipt.contact_name.is_some());
-        let keep = filter.kind.is_none_or(|k| k.as_str() == r.kind)
-            && filter.status.is_none_or(|s| cells.iter().flatten().any(|c| c.status == s))
-            && filter.unit.is_none_or(|u| u == r.id);
-        if keep {
+        {
             rows.push(Row {
                 unit_id: r.id,
                 unit_name: r.name.clone(),
@@ -208,7 +317,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
                 contact_name: receipt.contact_name,
                 contact_phone: receipt.contact_phone,
                 cells,
-                records: totals.iter().filter(|x| x.unit_id == r.id).map(|x| x.records).sum(),
+                records: records.get(&r.id).copied().unwrap_or(0),
             });
         }
     }

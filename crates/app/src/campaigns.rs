@@ -156,6 +156,11 @@ async fn visible_row(app: &App, actor: &Actor, id: Uuid) -> Result<CampaignRow> 
     if visible { Ok(row) } else { Err(Error::NotFound) }
 }
 
+/// Checks that the caller may see the campaign (one row read, nothing assembled).
+pub async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<()> {
+    visible_row(app, actor, id).await.map(|_| ())
+}
+
 /// The row an organiser of its authority is about to change.
 async fn organised_row(tx: &mut store::Tx, actor: &Actor, id: Uuid) -> Result<CampaignRow> {
     let row = store::campaigns::get_for_update(tx, id).await?.ok_or(Error::NotFound)?;
@@ -446,7 +451,8 @@ pub async fn units_under(app: &App, scope: &str) -> Result<Vec<store::units::Uni
         scope: scope.to_owned(),
         town: false,
         active: Some(true),
-        limit: 10_000,
+        // Every unit that may receive a campaign, and the town and departments above them.
+        limit: MAX_RECIPIENTS as i64 + 1_000,
         ..Default::default()
     };
     let (units, _) = store::units::list(&app.db, &q).await?;
@@ -615,6 +621,7 @@ pub async fn update_campaign(
     }
     record_in(&mut tx, actor, &row.scope, "campaign.update", "campaign", Some(id), summary).await?;
     tx.commit().await?;
+    app.boards.forget(id);
     Ok(())
 }
 
@@ -663,17 +670,21 @@ pub async fn recipient_choices(
 
 /// Sets the list of recipient units. On a published campaign new units get their tasks (and are told), and
 /// units taken off lose their unstarted tasks.
+/// The most units one campaign may go to (a town has hundreds; a district-wide campaign thousands).
+const MAX_RECIPIENTS: usize = 50_000;
+
 pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[String]) -> Result<()> {
     require_organiser(actor)?;
     let mut wanted = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for raw in unit_ids {
         let unit = crate::units::parse_optional_id("unit_ids", Some(raw))?
             .ok_or_else(|| Error::invalid("unit_ids", "invalid", "单位编号无效"))?;
-        if !wanted.contains(&unit) {
+        if seen.insert(unit) {
             wanted.push(unit);
         }
     }
-    if wanted.len() > 10_000 {
+    if wanted.len() > MAX_RECIPIENTS {
         return Err(Error::invalid("unit_ids", "too_many", "单位太多"));
     }
     // The campaign's own authority decides which units may receive it (a district organiser acting on a
@@ -691,8 +702,9 @@ pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[Stri
         return Err(Error::Conflict { code: "campaign_closed", message: "活动已结束，不能再修改".into() });
     }
     let before: Vec<Uuid> = store::campaigns::recipients_in(&mut tx, id).await?.into_iter().map(|r| r.0).collect();
-    let added: Vec<Uuid> = wanted.iter().copied().filter(|u| !before.contains(u)).collect();
-    let removed: Vec<Uuid> = before.iter().copied().filter(|u| !wanted.contains(u)).collect();
+    let had: std::collections::HashSet<Uuid> = before.iter().copied().collect();
+    let added: Vec<Uuid> = wanted.iter().copied().filter(|u| !had.contains(u)).collect();
+    let removed: Vec<Uuid> = before.iter().copied().filter(|u| !seen.contains(u)).collect();
     for u in &added {
         store::campaigns::add_recipient(&mut tx, id, *u).await?;
     }
@@ -719,6 +731,7 @@ pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[Stri
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(id);
     Ok(())
 }
 
@@ -804,6 +817,7 @@ pub async fn publish(app: &App, actor: &Actor, id: Uuid) -> Result<Published> {
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(id);
     Ok(Published { units: recipients.len(), tasks_created: created, liaisons_notified: told })
 }
 
@@ -828,6 +842,7 @@ pub async fn close(app: &App, actor: &Actor, id: Uuid) -> Result<()> {
     record_in(&mut tx, actor, &row.scope, "campaign.close", "campaign", Some(id), json!({ "title": row.title }))
         .await?;
     tx.commit().await?;
+    app.boards.forget(id);
     Ok(())
 }
 

@@ -44,6 +44,9 @@ pub struct Config {
     pub reminder_days: Vec<i64>,
     /// Local hour (0–23) from which the daily digest of overdue work goes out.
     pub digest_hour: u32,
+    /// Seconds a progress board computed on one instance may be shown by it; changes on the same
+    /// instance show at once, on other instances within this time. 0: off.
+    pub board_cache_seconds: u64,
     /// Run the background worker inside `serve` (turn off when `anjian worker` runs separately).
     pub run_worker: bool,
 }
@@ -70,6 +73,7 @@ impl Default for Config {
             reminder_days: vec![3, 1],
             digest_hour: 8,
             run_worker: true,
+            board_cache_seconds: 10,
         }
     }
 }

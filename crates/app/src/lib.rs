@@ -35,6 +35,8 @@ pub struct App {
     pub sessions: Arc<session_cache::SessionCache>,
     /// Wakes the background worker when a job was queued, instead of waiting for its next tick.
     pub jobs_queued: Arc<tokio::sync::Notify>,
+    /// Progress boards computed in the last few seconds.
+    pub boards: Arc<board::BoardCache>,
 }
 
 impl App {
@@ -56,7 +58,8 @@ impl App {
         db.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
         let sessions =
             Arc::new(session_cache::SessionCache::new(std::time::Duration::from_secs(config.session_cache_seconds)));
-        Ok(App { db, files, config: Arc::new(config), sessions, jobs_queued: Arc::default() })
+        let boards = Arc::new(board::BoardCache::new(std::time::Duration::from_secs(config.board_cache_seconds)));
+        Ok(App { db, files, config: Arc::new(config), sessions, jobs_queued: Arc::default(), boards })
     }
 }
 

@@ -77,6 +77,7 @@ pub async fn take_up(app: &App, actor: &Actor, submission: Uuid) -> Result<()> {
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(task.campaign_id);
     Ok(())
 }
 
@@ -144,5 +145,6 @@ pub async fn decide(app: &App, actor: &Actor, submission: Uuid, input: &ReviewIn
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(task.campaign_id);
     Ok(sub)
 }

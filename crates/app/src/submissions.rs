@@ -245,6 +245,7 @@ pub async fn submit(app: &App, actor: &Actor, id: Uuid, input: &NewSubmission) -
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(task.campaign_id);
     Ok(row)
 }
 
@@ -285,6 +286,7 @@ pub async fn withdraw(app: &App, actor: &Actor, submission: Uuid) -> Result<()> 
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(task.campaign_id);
     Ok(())
 }
 

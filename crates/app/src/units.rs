@@ -72,7 +72,8 @@ pub async fn authorities(app: &App, actor: &Actor) -> Result<Vec<UnitRow>> {
     Ok(store::units::authorities(&app.db, &actor.scope).await?)
 }
 
-pub(crate) fn row_from(
+/// The row a unit's checked fields make under `parent` (also used to seed benchmarks in bulk).
+pub fn row_from(
     fields: &UnitFields,
     id: Uuid,
     parent: Option<&UnitRow>,

@@ -105,6 +105,7 @@ pub async fn sign_receipt(app: &App, actor: &Actor, campaign: Uuid) -> Result<()
         .await?;
     }
     tx.commit().await?;
+    app.boards.forget(campaign);
     Ok(())
 }
 
@@ -138,6 +139,7 @@ pub async fn name_contact(app: &App, actor: &Actor, campaign: Uuid, name: &str, 
     )
     .await?;
     tx.commit().await?;
+    app.boards.forget(campaign);
     Ok(())
 }
 

@@ -143,20 +143,33 @@ pub async fn file_in_unit_records(db: &Db, file: Uuid, unit: Uuid) -> Result<boo
     Ok(on_db!(db, |p| sqlx::query_scalar::<_, bool>(sql).bind(file).bind(unit).fetch_one(p).await)?)
 }
 
-/// Per unit and track: how many records, how many took part, how many materials went out.
+/// Records a unit kept in a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-pub struct Totals {
+pub struct UnitRecords {
     pub unit_id: Uuid,
+    pub records: i64,
+}
+
+pub async fn records_per_unit(db: &Db, campaign: Uuid) -> Result<Vec<UnitRecords>> {
+    let sql = "SELECT unit_id, COUNT(*) AS records FROM activity WHERE campaign_id = $1 GROUP BY unit_id";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, UnitRecords>(sql).bind(campaign).fetch_all(p).await)?)
+}
+
+/// What the units recorded under one track: records, units with at least one, participants, materials.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct TrackTotals {
     pub track_id: Uuid,
     pub records: i64,
+    pub units: i64,
     pub participants: i64,
     pub materials: i64,
 }
 
-pub async fn totals(db: &Db, campaign: Uuid) -> Result<Vec<Totals>> {
-    let sql = "SELECT unit_id, track_id, COUNT(*) AS records, COALESCE(SUM(participants), 0) AS participants, \
-               COALESCE(SUM(materials), 0) AS materials FROM activity WHERE campaign_id = $1 GROUP BY unit_id, track_id";
-    Ok(on_db!(db, |p| sqlx::query_as::<_, Totals>(sql).bind(campaign).fetch_all(p).await)?)
+pub async fn per_track(db: &Db, campaign: Uuid) -> Result<Vec<TrackTotals>> {
+    let sql = "SELECT track_id, COUNT(*) AS records, COUNT(DISTINCT unit_id) AS units, \
+               COALESCE(SUM(participants), 0) AS participants, COALESCE(SUM(materials), 0) AS materials \
+               FROM activity WHERE campaign_id = $1 GROUP BY track_id";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, TrackTotals>(sql).bind(campaign).fetch_all(p).await)?)
 }
 
 /// A track's stored form (JSON), or `None` when it still uses the form its title suggests.

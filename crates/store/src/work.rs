@@ -271,7 +271,7 @@ pub async fn queue(db: &Db, campaign: Uuid) -> Result<Vec<QueueItem>> {
     Ok(on_db!(db, |p| sqlx::query_as::<_, QueueItem>(sql).bind(campaign).fetch_all(p).await)?)
 }
 
-/// One task as a board cell: its status and its latest version's review.
+/// One task as a board cell, once per live (not withdrawn) version — or once with no version.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct BoardTask {
     pub task_id: Uuid,
@@ -279,21 +279,18 @@ pub struct BoardTask {
     pub deliverable_id: Uuid,
     pub due_on: NaiveDate,
     pub status: String,
-    pub versions: i64,
+    pub version: Option<i32>,
     pub late: Option<bool>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub rating: Option<i32>,
     pub exemplary: Option<bool>,
 }
 
-/// Every task of a campaign with its latest version (withdrawn ones do not count).
+/// Every task of a campaign with its live versions (the board keeps the newest and counts them).
 pub async fn board_tasks(db: &Db, campaign: Uuid) -> Result<Vec<BoardTask>> {
-    let sql = "SELECT t.id AS task_id, t.unit_id, t.deliverable_id, t.due_on, t.status, \
-               (SELECT COUNT(*) FROM submission c WHERE c.task_id = t.id AND c.status <> 'withdrawn') AS versions, \
-               s.late, s.submitted_at, s.rating, s.exemplary \
-               FROM task t LEFT JOIN submission s ON s.task_id = t.id AND s.version = \
-                 (SELECT MAX(m.version) FROM submission m WHERE m.task_id = t.id AND m.status <> 'withdrawn') \
-               WHERE t.campaign_id = $1";
+    let sql = "SELECT t.id AS task_id, t.unit_id, t.deliverable_id, t.due_on, t.status, s.version, s.late, \
+               s.submitted_at, s.rating, s.exemplary FROM task t \
+               LEFT JOIN submission s ON s.task_id = t.id AND s.status <> 'withdrawn' WHERE t.campaign_id = $1";
     Ok(on_db!(db, |p| sqlx::query_as::<_, BoardTask>(sql).bind(campaign).fetch_all(p).await)?)
 }
 

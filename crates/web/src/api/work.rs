@@ -189,7 +189,7 @@ async fn get_board(
     ApiActor(actor): ApiActor,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<BoardParams>,
-) -> Result<Json<app::board::Board>, ApiError> {
+) -> Result<Json<std::sync::Arc<app::board::Board>>, ApiError> {
     let filter = app::board::Filter::parse(q.kind.as_deref(), q.status.as_deref())?;
     Ok(Json(app::board::board(&state.app, &actor, id, &filter).await?))
 }

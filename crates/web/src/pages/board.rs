@@ -44,7 +44,7 @@ struct BoardQuery {
 #[template(path = "board.html")]
 struct BoardPage {
     c: Chrome,
-    b: Board,
+    b: std::sync::Arc<Board>,
     kind: String,
     status: String,
     kinds: Vec<(String, String)>,
@@ -57,12 +57,13 @@ struct BoardPage {
 }
 
 impl BoardPage {
-    fn cell_label(&self, s: &BoardStatus) -> String {
-        self.c.t(&format!("board-status-{}", s.as_str()))
+    /// Looked up once per page, not once per cell.
+    fn cell_label(&self, s: &BoardStatus) -> &str {
+        self.statuses.iter().find(|(k, _)| k == s.as_str()).map(|(_, l)| l.as_str()).unwrap_or("")
     }
 
-    fn kind_label(&self, k: &str) -> String {
-        self.c.t(&format!("kind-{k}"))
+    fn kind_label(&self, k: &str) -> &str {
+        self.kinds.iter().find(|(key, _)| key == k).map(|(_, l)| l.as_str()).unwrap_or("")
     }
 
     fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
@@ -83,6 +84,14 @@ impl BoardPage {
             .collect::<Vec<_>>()
             .join(" · ")
     }
+}
+
+fn kind_labels(lang: Lang) -> Vec<(String, String)> {
+    UnitKind::ALL.iter().map(|k| (k.as_str().to_owned(), lang.t(&format!("kind-{}", k.as_str())))).collect()
+}
+
+fn status_labels(lang: Lang) -> Vec<(String, String)> {
+    BoardStatus::ALL.iter().map(|s| (s.as_str().to_owned(), lang.t(&format!("board-status-{}", s.as_str())))).collect()
 }
 
 async fn show_board(
@@ -108,11 +117,8 @@ async fn show_board(
         .finish();
     let page = BoardPage {
         c: Chrome::new(lang, format!("{} · {}", lang.t("board-title"), b.title), Some(&actor), "/campaigns"),
-        kinds: UnitKind::ALL.iter().map(|k| (k.as_str().to_owned(), lang.t(&format!("kind-{}", k.as_str())))).collect(),
-        statuses: BoardStatus::ALL
-            .iter()
-            .map(|s| (s.as_str().to_owned(), lang.t(&format!("board-status-{}", s.as_str()))))
-            .collect(),
+        kinds: kind_labels(lang),
+        statuses: status_labels(lang),
         kind,
         status,
         query,
@@ -138,8 +144,8 @@ async fn show_unit(
     let name = b.rows.first().map(|r| r.unit_name.clone()).unwrap_or_default();
     let page = BoardPage {
         c: Chrome::new(lang, format!("{name} · {}", b.title), Some(&actor), "/campaigns"),
-        kinds: Vec::new(),
-        statuses: Vec::new(),
+        kinds: kind_labels(lang),
+        statuses: status_labels(lang),
         kind: String::new(),
         status: String::new(),
         query: String::new(),
@@ -161,7 +167,7 @@ async fn export_board(
         let filter = Filter::parse(q.kind.as_deref(), q.status.as_deref())?;
         let b = app::board::board(&state.app, &actor, id, &filter).await?;
         let bytes = app::board::board_xlsx(&b, state.app.config.offset())?;
-        Ok::<_, Error>((b.title, bytes))
+        Ok::<_, Error>((b.title.clone(), bytes))
     }
     .await;
     match made {
