@@ -142,13 +142,31 @@ pub struct Board {
     pub units: i64,
 }
 
-/// A board, when it was computed, and for which day (lateness changes at midnight).
-type Cached = (std::time::Instant, NaiveDate, Arc<Board>);
+/// A board, when it was computed, for which day (lateness changes at midnight), and whether a fresh
+/// one is being computed in the background.
+struct Cached {
+    at: std::time::Instant,
+    day: NaiveDate,
+    board: Arc<Board>,
+    refreshing: bool,
+}
+
+/// What the cache has for a campaign.
+enum Found {
+    Fresh(Arc<Board>),
+    /// Older than the time to live: shown while one background task computes the next.
+    Stale {
+        board: Arc<Board>,
+        refresh: bool,
+    },
+    Missing,
+}
 
 /// Boards computed in the last few seconds. A board takes a dozen queries over every task and record
 /// of a campaign; a town office reloads it all day. Every change on this instance forgets the
-/// campaign's board at once; another instance shows a change within `board_cache_seconds`.
-#[derive(Debug, Default)]
+/// campaign's board at once (the next view computes it); another instance shows a change within
+/// `board_cache_seconds`, plus the time it takes to compute, during which it shows the older board.
+#[derive(Default)]
 pub struct BoardCache {
     ttl: std::time::Duration,
     entries: std::sync::Mutex<HashMap<Uuid, Cached>>,
@@ -156,15 +174,28 @@ pub struct BoardCache {
     computing: tokio::sync::Mutex<()>,
 }
 
+impl std::fmt::Debug for BoardCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardCache").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}
+
 impl BoardCache {
     pub fn new(ttl: std::time::Duration) -> BoardCache {
         BoardCache { ttl, entries: std::sync::Mutex::default(), computing: tokio::sync::Mutex::default() }
     }
 
-    fn get(&self, campaign: Uuid, today: NaiveDate) -> Option<Arc<Board>> {
-        let entries = self.entries.lock().ok()?;
-        let (at, day, board) = entries.get(&campaign)?;
-        (at.elapsed() < self.ttl && *day == today).then(|| board.clone())
+    fn find(&self, campaign: Uuid, today: NaiveDate) -> Found {
+        let Ok(mut entries) = self.entries.lock() else { return Found::Missing };
+        match entries.get_mut(&campaign) {
+            Some(c) if c.day == today && c.at.elapsed() < self.ttl => Found::Fresh(c.board.clone()),
+            Some(c) if c.day == today => {
+                let refresh = !c.refreshing;
+                c.refreshing = true;
+                Found::Stale { board: c.board.clone(), refresh }
+            }
+            _ => Found::Missing,
+        }
     }
 
     fn put(&self, campaign: Uuid, today: NaiveDate, board: Arc<Board>) {
@@ -175,7 +206,7 @@ impl BoardCache {
             if entries.len() >= 1_000 {
                 entries.clear();
             }
-            entries.insert(campaign, (std::time::Instant::now(), today, board));
+            entries.insert(campaign, Cached { at: std::time::Instant::now(), day: today, board, refreshing: false });
         }
     }
 
@@ -187,6 +218,17 @@ impl BoardCache {
     }
 }
 
+/// Computes a campaign's board once, however many ask at the same time.
+async fn compute_once(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> Result<Arc<Board>> {
+    let _one = app.boards.computing.lock().await;
+    if let Found::Fresh(b) = app.boards.find(campaign, today) {
+        return Ok(b);
+    }
+    let b = Arc::new(compute(app, actor, campaign, today).await?);
+    app.boards.put(campaign, today, b.clone());
+    Ok(b)
+}
+
 /// The board of a campaign, for staff who may read it (a district account reads its towns').
 pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) -> Result<Arc<Board>> {
     if !actor.role.reads_campaigns() {
@@ -194,19 +236,21 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
     }
     crate::campaigns::visible(app, actor, campaign).await?;
     let today = crate::work::today(app);
-    let full = match app.boards.get(campaign, today) {
-        Some(b) => b,
-        None => {
-            let _one = app.boards.computing.lock().await;
-            match app.boards.get(campaign, today) {
-                Some(b) => b,
-                None => {
-                    let b = Arc::new(compute(app, actor, campaign, today).await?);
-                    app.boards.put(campaign, today, b.clone());
-                    b
-                }
+    let full = match app.boards.find(campaign, today) {
+        Found::Fresh(b) => b,
+        Found::Stale { board, refresh } => {
+            if refresh {
+                let (app, actor) = (app.clone(), actor.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = compute_once(&app, &actor, campaign, today).await {
+                        app.boards.forget(campaign);
+                        tracing::warn!(campaign = %campaign, error = %e, "refreshing a board failed");
+                    }
+                });
             }
+            board
         }
+        Found::Missing => compute_once(app, actor, campaign, today).await?,
     };
     if filter.kind.is_none() && filter.status.is_none() && filter.unit.is_none() {
         return Ok(full);

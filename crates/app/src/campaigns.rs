@@ -718,7 +718,7 @@ pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[Stri
         for d in store::campaigns::deliverables_in(&mut tx, id).await? {
             created += create_tasks(&mut tx, &d, &recipients, now).await?;
         }
-        notify_units(&mut tx, &row, &added, now).await?;
+        notify_units(&app.config, &mut tx, &row, &added, now).await?;
     }
     record_in(
         &mut tx,
@@ -736,6 +736,7 @@ pub async fn set_recipients(app: &App, actor: &Actor, id: Uuid, unit_ids: &[Stri
 }
 
 async fn notify_units(
+    config: &crate::Config,
     tx: &mut store::Tx,
     row: &CampaignRow,
     units: &[Uuid],
@@ -754,7 +755,7 @@ async fn notify_units(
                 created_at: now,
                 read_at: None,
             };
-            store::campaigns::notify(tx, &n).await?;
+            crate::notify::notify(config, tx, &n).await?;
             told += 1;
         }
     }
@@ -796,7 +797,7 @@ pub async fn publish(app: &App, actor: &Actor, id: Uuid) -> Result<Published> {
     let first_time = from == CampaignStatus::Draft;
     let told = if first_time {
         let units: Vec<Uuid> = recipients.iter().filter(|r| r.2).map(|r| r.0).collect();
-        notify_units(&mut tx, &row, &units, now).await?
+        notify_units(&app.config, &mut tx, &row, &units, now).await?
     } else {
         0
     };

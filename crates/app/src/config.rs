@@ -44,6 +44,12 @@ pub struct Config {
     pub reminder_days: Vec<i64>,
     /// Local hour (0–23) from which the daily digest of overdue work goes out.
     pub digest_hour: u32,
+    /// Mail server for notifications by email: `smtp://host:25` (plain, an intranet relay),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`; `file:///dir` writes
+    /// each message to a file (trying it out). Empty: notifications stay in the app.
+    pub smtp_url: String,
+    /// The sender of those emails.
+    pub smtp_from: String,
     /// Seconds a progress board computed on one instance may be shown by it; changes on the same
     /// instance show at once, on other instances within this time. 0: off.
     pub board_cache_seconds: u64,
@@ -74,6 +80,8 @@ impl Default for Config {
             digest_hour: 8,
             run_worker: true,
             board_cache_seconds: 10,
+            smtp_url: String::new(),
+            smtp_from: "安监 <noreply@localhost>".into(),
         }
     }
 }
@@ -132,6 +140,20 @@ impl Config {
         if self.reminder_days.iter().any(|d| !(1..=60).contains(d)) {
             return Err("reminder_days: each must be between 1 and 60 days".into());
         }
+        let smtp = self.smtp_url.trim();
+        if !(smtp.is_empty()
+            || smtp.starts_with("smtp://")
+            || smtp.starts_with("smtps://")
+            || smtp.starts_with("file://"))
+        {
+            return Err("smtp_url must start with smtp://, smtps:// or file:// (or be empty)".into());
+        }
+        if !smtp.is_empty() && self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "smtp_from: \"{}\" is not an address such as 安监 <noreply@qingfeng.gov.cn>",
+                self.smtp_from
+            ));
+        }
         if self.digest_hour > 23 {
             return Err("digest_hour must be between 0 and 23".into());
         }
@@ -149,6 +171,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &store::redact_url(&self.database_url))
             .field("public_url", &self.public_url)
+            .field("smtp_url", &store::redact_url(&self.smtp_url))
             .finish_non_exhaustive()
     }
 }

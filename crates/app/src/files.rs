@@ -48,17 +48,7 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
         created_at: store::now(),
     };
     let mut tx = app.db.begin().await?;
-    store::files::insert(&mut tx, &row).await?;
-    let read = queue_reading(&mut tx, &row).await?;
-    record(
-        &mut tx,
-        actor,
-        "file.upload",
-        "file",
-        Some(row.id),
-        json!({ "name": row.original_name, "size": row.size, "type": row.content_type, "sha256": row.sha256 }),
-    )
-    .await?;
+    let read = record_file(&mut tx, actor, &row, false).await?;
     tx.commit().await?;
     if read {
         app.jobs_queued.notify_one();
@@ -66,14 +56,26 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
     Ok(row)
 }
 
-/// Queues the reading of a photo (EXIF, thumbnail) in the transaction that records it; true when queued.
-async fn queue_reading(tx: &mut store::Tx, row: &FileRow) -> Result<bool> {
-    if !crate::evidence::wants_reading(&row.content_type) {
-        return Ok(false);
+/// Writes a stored file's row with its audit row, and queues the reading of a photo (EXIF, thumbnail) in
+/// the same transaction; true when a reading was queued (the caller wakes the worker after committing).
+async fn record_file(tx: &mut store::Tx, actor: &Actor, row: &FileRow, in_parts: bool) -> Result<bool> {
+    store::files::insert(tx, row).await?;
+    let read = crate::evidence::wants_reading(&row.content_type);
+    if read {
+        let key = format!("evidence:{}", row.id);
+        store::jobs::enqueue(tx, "evidence", &key, &json!({ "file": row.id }), row.created_at, row.created_at).await?;
     }
-    let key = format!("evidence:{}", row.id);
-    store::jobs::enqueue(tx, "evidence", &key, &json!({ "file": row.id }), row.created_at, row.created_at).await?;
-    Ok(true)
+    record(
+        tx,
+        actor,
+        "file.upload",
+        "file",
+        Some(row.id),
+        json!({ "name": row.original_name, "size": row.size, "type": row.content_type, "sha256": row.sha256,
+                "parts": in_parts }),
+    )
+    .await?;
+    Ok(read)
 }
 
 /// A file the caller may read: staff of its authority (or above); a liaison their own uploads and their unit's
@@ -232,20 +234,10 @@ where
         created_at: store::now(),
     };
     let mut tx = app.db.begin().await?;
-    store::files::insert(&mut tx, &row).await?;
+    let read = record_file(&mut tx, actor, &row, true).await?;
     if !store::files::finish_session(&mut tx, id, row.id).await? {
         return Err(Error::Conflict { code: "upload_busy", message: "这个文件已由另一个请求完成".into() });
     }
-    let read = queue_reading(&mut tx, &row).await?;
-    record(
-        &mut tx,
-        actor,
-        "file.upload",
-        "file",
-        Some(row.id),
-        json!({ "name": row.original_name, "size": row.size, "type": row.content_type, "sha256": row.sha256, "parts": true }),
-    )
-    .await?;
     tx.commit().await?;
     if read {
         app.jobs_queued.notify_one();

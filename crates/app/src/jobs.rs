@@ -32,6 +32,12 @@ struct FileJob {
     file: Uuid,
 }
 
+/// A notification to send by email.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct EmailJob {
+    notification: Uuid,
+}
+
 /// One person's digest for one day.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct Digest {
@@ -137,6 +143,12 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
             let file: FileJob = serde_json::from_str(&job.payload).map_err(bad)?;
             Some(crate::evidence::read_file(app, file.file).await?)
         }
+        "email" => {
+            // At least once: a crash between the mail server's yes and the commit below sends it again.
+            let e: EmailJob = serde_json::from_str(&job.payload).map_err(bad)?;
+            crate::notify::send_email(app, e.notification).await?;
+            None
+        }
         _ => None,
     };
     let mut tx = app.db.begin().await?;
@@ -146,6 +158,7 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
                 store::files::save_meta(&mut tx, meta).await?;
             }
         }
+        "email" => {}
         "reminder" => {
             let r: Reminder = serde_json::from_str(&job.payload).map_err(bad)?;
             let owed = store::work::owed_by_unit(&mut tx, r.unit, Some(r.due_on), today).await?;
@@ -153,7 +166,12 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
                 let title = format!("还有 {} 天截止：{} 项材料待报送", r.days_before, owed.len());
                 let body = format!("{} 截止：\n{}", r.due_on, list(&owed));
                 for user in store::campaigns::liaisons_of(&mut tx, r.unit).await? {
-                    notify(&mut tx, user, "task.reminder", &title, &body, &link(&owed), now).await?;
+                    crate::notify::notify(
+                        &app.config,
+                        &mut tx,
+                        &note(user, "task.reminder", &title, &body, &link(&owed), now),
+                    )
+                    .await?;
                 }
             }
         }
@@ -163,7 +181,8 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
                 let owed = store::work::owed_by_unit(&mut tx, unit, None, d.day).await?;
                 if !owed.is_empty() {
                     let title = format!("逾期提醒：{} 项材料已过截止日期", owed.len());
-                    notify(&mut tx, d.user, "digest.overdue", &title, &list(&owed), &link(&owed), now).await?;
+                    let n = note(d.user, "digest.overdue", &title, &list(&owed), &link(&owed), now);
+                    crate::notify::notify(&app.config, &mut tx, &n).await?;
                 }
             } else if let Some(authority) = d.authority {
                 let backlog = store::work::backlog(&mut tx, authority, d.day).await?;
@@ -181,7 +200,12 @@ async fn run_job(app: &App, worker: &str, job: &Job) -> Result<bool> {
                         [one] => format!("/campaigns/{}/board", one.campaign_id),
                         _ => "/campaigns".to_owned(),
                     };
-                    notify(&mut tx, d.user, "digest.staff", &title, &body, &link, now).await?;
+                    crate::notify::notify(
+                        &app.config,
+                        &mut tx,
+                        &note(d.user, "digest.staff", &title, &body, &link, now),
+                    )
+                    .await?;
                 }
             }
         }
@@ -209,16 +233,16 @@ fn link(owed: &[Owed]) -> String {
     }
 }
 
-async fn notify(
-    tx: &mut store::Tx,
+/// A notification to one person.
+fn note(
     user: Uuid,
     kind: &str,
     title: &str,
     body: &str,
     link: &str,
     now: DateTime<Utc>,
-) -> Result<()> {
-    let n = store::campaigns::NotificationRow {
+) -> store::campaigns::NotificationRow {
+    store::campaigns::NotificationRow {
         id: Uuid::now_v7(),
         user_id: user,
         kind: kind.into(),
@@ -227,7 +251,5 @@ async fn notify(
         link: link.into(),
         created_at: now,
         read_at: None,
-    };
-    store::campaigns::notify(tx, &n).await?;
-    Ok(())
+    }
 }

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod files;
 pub mod import;
 pub mod jobs;
+pub mod notify;
 pub mod review;
 pub mod session_cache;
 pub mod submissions;

@@ -131,7 +131,7 @@ pub async fn decide(app: &App, actor: &Actor, submission: Uuid, input: &ReviewIn
             created_at: now,
             read_at: None,
         };
-        store::campaigns::notify(&mut tx, &n).await?;
+        crate::notify::notify(&app.config, &mut tx, &n).await?;
     }
     record_in(
         &mut tx,

@@ -5,7 +5,7 @@ use serde_json::json;
 use store::users::{UserListRow, UserRow};
 use uuid::Uuid;
 
-use crate::auth::{Actor, hash_password, one_time_password, record_in};
+use crate::auth::{Actor, hash_password, one_time_password, record, record_in};
 use crate::units::parse_optional_id;
 use crate::{App, Error, Result};
 
@@ -193,4 +193,21 @@ pub async fn set_user_active(app: &App, actor: &Actor, id: Uuid, active: bool) -
     tx.commit().await?;
     app.sessions.forget_user(id);
     Ok(())
+}
+
+/// The caller's own address for notifications by email (empty: none).
+pub async fn my_email(app: &App, actor: &Actor) -> Result<Option<String>> {
+    let user = actor.user_id.ok_or(Error::Forbidden)?;
+    Ok(store::users::email_of(&app.db, user).await?)
+}
+
+/// Sets (or, empty, clears) the caller's own address for notifications by email.
+pub async fn set_my_email(app: &App, actor: &Actor, email: &str) -> Result<Option<String>> {
+    let user = actor.user_id.ok_or(Error::Forbidden)?;
+    let email = domain::users::parse_email(email).map_err(|e| Error::Invalid(vec![e]))?;
+    let mut tx = app.db.begin().await?;
+    store::users::set_email(&mut tx, user, email.as_deref(), store::now()).await?;
+    record(&mut tx, actor, "user.email", "user", Some(user), json!({ "email": email })).await?;
+    tx.commit().await?;
+    Ok(email)
 }

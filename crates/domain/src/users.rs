@@ -43,6 +43,23 @@ const COMMON: [&str; 12] = [
 ];
 
 /// ASVS 2.1: at least 12 characters, at most 128, not the user name, not a well-known one.
+/// An email address for notifications: empty clears it; otherwise one `@`, a dotted domain, no spaces,
+/// at most 254 characters (the mail system checks the rest by delivering).
+pub fn parse_email(s: &str) -> Result<Option<String>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || FieldError::new("email", "invalid", "邮箱地址格式不对（如 zhangsan@qingfeng.gov.cn）");
+    let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+    let plain = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_graphic() && !"@<>()[],;:\\\"".contains(c));
+    let dotted = domain.split('.').count() >= 2 && domain.split('.').all(|l| !l.is_empty());
+    if s.len() > 254 || !plain(local) || !plain(domain) || !dotted {
+        return Err(bad());
+    }
+    Ok(Some(format!("{local}@{}", domain.to_ascii_lowercase())))
+}
+
 pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> {
     let n = char_len(password);
     if n < 12 {
@@ -64,6 +81,17 @@ pub fn check_password(password: &str, username: &str) -> Result<(), FieldError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_address_is_checked_loosely_and_empty_clears_it() {
+        assert_eq!(parse_email(" Hu.Zhuanren@QingFeng.gov.cn "), Ok(Some("Hu.Zhuanren@qingfeng.gov.cn".into())));
+        assert_eq!(parse_email(""), Ok(None));
+        for bad in
+            ["hu", "hu@", "@qingfeng.cn", "hu@localhost", "hu zhuan@qf.cn", "hu@qf..cn", "<hu@qf.cn>", "胡@qf.cn"]
+        {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_limited() {

@@ -604,3 +604,8 @@ pub async fn unit_tasks(db: &Db, unit: Uuid) -> Result<Vec<TaskLine>> {
                WHERE t.unit_id = $1 AND c.status <> 'draft' ORDER BY t.due_on, d.position";
     Ok(on_db!(db, |p| sqlx::query_as::<_, TaskLine>(sql).bind(unit).fetch_all(p).await)?)
 }
+
+pub async fn notification(db: &Db, id: Uuid) -> Result<Option<NotificationRow>> {
+    let sql = "SELECT id, user_id, kind, title, body, link, created_at, read_at FROM notification WHERE id = $1";
+    Ok(on_db!(db, |p| sqlx::query_as::<_, NotificationRow>(sql).bind(id).fetch_optional(p).await)?)
+}

@@ -175,3 +175,23 @@ pub async fn prune_failures(db: &Db, before: DateTime<Utc>) -> Result<u64> {
         .await
         .map(|r| r.rows_affected()))?)
 }
+
+/// The address a person gets notifications at by email, if they gave one.
+pub async fn email_of(db: &Db, user: Uuid) -> Result<Option<String>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar::<_, Option<String>>("SELECT email FROM app_user WHERE id = $1")
+        .bind(user)
+        .fetch_optional(p)
+        .await)?
+    .flatten())
+}
+
+pub async fn set_email(tx: &mut Tx, user: Uuid, email: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE app_user SET email = $2, updated_at = $3 WHERE id = $1")
+        .bind(user)
+        .bind(email)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}

@@ -60,6 +60,29 @@ impl ReceivedFiles {
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+
+    /// The files the form names: uploaded before (`file_id` fields, e.g. in parts) and carried now.
+    pub fn file_ids(&self) -> Result<Vec<Uuid>, Error> {
+        let mut ids = Vec::new();
+        for f in self.all("file_id") {
+            ids.push(f.trim().parse().map_err(|_| Error::invalid("file_id", "invalid", "文件编号无效"))?);
+        }
+        ids.extend(self.files.iter().map(|f| f.id));
+        Ok(ids)
+    }
+
+    /// The same files as rows the caller may read, to offer again when the form fails: nothing uploaded
+    /// is asked for twice. Ids that do not parse or name someone else's file are left out.
+    pub async fn kept(&self, app: &App, actor: &Actor) -> Vec<FileRow> {
+        let mut kept = Vec::new();
+        for f in self.all("file_id").filter_map(|s| s.trim().parse::<Uuid>().ok()) {
+            if let Ok(file) = app::files::get_file(app, actor, f).await {
+                kept.push(file);
+            }
+        }
+        kept.extend(self.files.iter().cloned());
+        kept
+    }
 }
 
 /// Reads a multipart form with any number of files (up to `limits.files`), each streamed into the store.

@@ -506,6 +506,7 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/campaigns/{id}/tasks
     GET /api/v1/campaigns/{id}/tracks
     GET /api/v1/files/{id}
+    GET /api/v1/me/email
     GET /api/v1/my/work
     GET /api/v1/notifications
     GET /api/v1/public/notices
@@ -546,6 +547,7 @@ async fn the_openapi_document_lists_every_operation() {
     PUT /api/v1/campaigns/{id}/contact
     PUT /api/v1/campaigns/{id}/recipients
     PUT /api/v1/campaigns/{id}/tracks/{track}/form
+    PUT /api/v1/me/email
     PUT /api/v1/me/password
     PUT /api/v1/units/{id}
     ");

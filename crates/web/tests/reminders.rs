@@ -153,3 +153,57 @@ async fn a_job_whose_lease_ran_out_is_taken_over_and_the_first_worker_cannot_fin
     tx.commit().await.unwrap();
     assert_eq!(store::jobs::counts(db, 5).await.unwrap(), (0, 0));
 }
+
+#[tokio::test]
+async fn with_smtp_configured_a_reminder_also_goes_by_email_to_those_who_gave_an_address() {
+    let outbox = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", outbox.path().display());
+    let app = TestApp::with_config(|c| {
+        c.smtp_url = url;
+        c.smtp_from = "青峰镇安办 <anban@qingfeng.example>".into();
+        c.public_url = "https://anjian.qingfeng.example".into();
+    })
+    .await;
+    app::demo::load(&app.app).await.unwrap();
+    let org = app.login_demo("qf.organiser").await;
+    let c = app.json(&org, Method::POST, "/api/v1/campaigns", json!({ "text": SEED })).await;
+    let campaign: Uuid = c.json()["id"].as_str().unwrap().parse().unwrap();
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/publish"), json!({})).await;
+    due_in(&app, campaign, "活动方案", 3).await;
+
+    // The liaison gives an address (a bad one first: refused, nothing saved).
+    let liaison = app.login_demo("qf.liaison").await;
+    let bad = app.json(&liaison, Method::PUT, "/api/v1/me/email", json!({ "email": "hu at qingfeng" })).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app.json(&liaison, Method::PUT, "/api/v1/me/email", json!({ "email": "hu@qingfeng.example" })).await;
+    assert_eq!(ok.json()["email"], "hu@qingfeng.example");
+    app::jobs::run_until_idle(&app.app, "worker-a").await.unwrap();
+
+    let mails: Vec<String> = std::fs::read_dir(outbox.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let to_liaison: Vec<&String> = mails.iter().filter(|m| m.contains("To: hu@qingfeng.example")).collect();
+    // Every notification of the liaison's goes out once: the notice, the reminder, the overdue digest.
+    let notes = app.get(&liaison, "/api/v1/notifications").await.json();
+    assert_eq!(to_liaison.len(), notes["items"].as_array().map_or(0, Vec::len), "{mails:?} {notes}");
+    let bodies: Vec<String> = to_liaison
+        .iter()
+        .map(|m| {
+            let (head, body) = m.split_once("\r\n\r\n").unwrap();
+            assert!(head.contains("anban@qingfeng.example") && head.contains("Subject: =?utf-8?"), "{head}");
+            let raw: String = body.split_whitespace().collect();
+            String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, raw).unwrap()).unwrap()
+        })
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("还有") || b.contains("截止：") && b.contains("https://anjian.qingfeng.example/tasks/")),
+        "the reminder links back to the task: {bodies:?}"
+    );
+    // Nobody else gave an address: the organisers' and reviewers' digests stay in the app.
+    assert!(!told(&app, "digest.staff").await.is_empty());
+    assert_eq!(mails.len(), to_liaison.len());
+    // Running again sends nothing twice.
+    app::jobs::run_until_idle(&app.app, "worker-b").await.unwrap();
+    assert_eq!(std::fs::read_dir(outbox.path()).unwrap().count(), mails.len());
+}

@@ -164,6 +164,8 @@ const WRONG_PASSWORD_FORM: Payload = Payload::Form(&[
 ]);
 const WRONG_PASSWORD_JSON: Payload =
     Payload::Json(r#"{"current": "not-my-password", "password": "Route-matrix-2026", "confirm": "Route-matrix-2026"}"#);
+const EMAIL_FORM: Payload = Payload::Form(&[("email", "route@qingfeng.example")]);
+const EMAIL_JSON: Payload = Payload::Json(r#"{"email": "route@qingfeng.example"}"#);
 const NEW_VILLAGE_FORM: Payload =
     Payload::Form(&[("name", "路由测试村"), ("kind", "village"), ("parent_id", "{town}")]);
 const NEW_ENTERPRISE_JSON: Payload =
@@ -243,6 +245,7 @@ const CASES: &[Case] = &[
     // Signing out ends at the login page, whoever asks.
     post("/logout", NOTHING,                                               [LOG, LOG, LOG, LOG, LOG, LOG, LOG, LOG]).ending_session(),
     get("/account/password",                                               SIGNED_IN),
+    post("/account/email", EMAIL_FORM,                                     SIGNED_IN),
     post("/account/password", WRONG_PASSWORD_FORM,                         [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
     get("/lang/en?next=/units",                                            ANYONE),
     get("/lang/zh",                                                        ANYONE),
@@ -351,6 +354,8 @@ const CASES: &[Case] = &[
     post("/api/v1/session", SIGN_IN_JSON,                                  ANYONE),
     get("/api/v1/session",                                                 SIGNED_IN),
     delete("/api/v1/session",                                              ANYONE).ending_session(),
+    get("/api/v1/me/email",                                                SIGNED_IN),
+    put("/api/v1/me/email", EMAIL_JSON,                                    SIGNED_IN),
     put("/api/v1/me/password", WRONG_PASSWORD_JSON,                        [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
 
     // API: the unit register.

@@ -444,3 +444,6 @@ track-form-kind = Type
 track-form-options = Options (for a choice; separated by commas)
 board-records = Records
 board-tracks = Activity records by track
+email-title = Notification email
+email-hint = Reminders, the daily digest and review decisions also go to this address (when the administrator has set up a mail server). Leave it empty for none.
+email-field = Email address

@@ -411,3 +411,6 @@ track-form-kind = 类型
 track-form-options = 选项（选择题用，以顿号或逗号分隔）
 board-records = 台账
 board-tracks = 活动台账汇总
+email-title = 通知邮箱
+email-hint = 填写后，截止提醒、每日待办和审核结果除了在系统里提示，也会发到这个邮箱（需管理员配置邮件服务器）。留空即不发邮件。
+email-field = 邮箱地址

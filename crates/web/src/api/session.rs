@@ -14,7 +14,10 @@ use crate::extract::ApiJson;
 use crate::session::{ApiActor, MaybeActor, session_cookie};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_session, get_session, delete_session)).routes(routes!(change_password))
+    OpenApiRouter::new()
+        .routes(routes!(create_session, get_session, delete_session))
+        .routes(routes!(change_password))
+        .routes(routes!(get_email, set_email))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,4 +111,31 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     app::auth::change_password(&state.app, &actor, &req.current, &req.password, &req.confirm).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EmailAddress {
+    /// Where notifications also go by email (when the installation has SMTP); empty or null: nowhere.
+    pub email: Option<String>,
+}
+
+/// 本人的通知邮箱。
+#[utoipa::path(get, path = "/api/v1/me/email", tag = "session", responses((status = 200, body = EmailAddress)))]
+async fn get_email(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<axum::Json<EmailAddress>, ApiError> {
+    Ok(axum::Json(EmailAddress { email: app::users::my_email(&state.app, &actor).await? }))
+}
+
+/// 设置（或清空）本人的通知邮箱：配置了邮件服务器时，提醒和审核结果也发到这里。
+#[utoipa::path(put, path = "/api/v1/me/email", tag = "session", request_body = EmailAddress,
+    responses((status = 200, body = EmailAddress), (status = 422, body = crate::api::ErrorBody)))]
+async fn set_email(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<EmailAddress>,
+) -> Result<axum::Json<EmailAddress>, ApiError> {
+    let email = app::users::set_my_email(&state.app, &actor, req.email.as_deref().unwrap_or("")).await?;
+    Ok(axum::Json(EmailAddress { email }))
 }

@@ -93,12 +93,7 @@ async fn submit_task(
     if let Some(e) = got.error {
         return Err(e.into());
     }
-    let mut file_ids = Vec::new();
-    for f in got.all("file_id") {
-        file_ids
-            .push(f.parse::<Uuid>().map_err(|_| ApiError(app::Error::invalid("file_id", "invalid", "文件编号无效")))?);
-    }
-    file_ids.extend(got.files.iter().map(|f| f.id));
+    let file_ids = got.file_ids()?;
     let input = NewSubmission { body: got.field("body").unwrap_or_default().to_owned(), file_ids, client_key: key };
     let v = app::submissions::submit(&state.app, &actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -317,12 +312,7 @@ async fn record_activity(
     if let Some(e) = got.error {
         return Err(e.into());
     }
-    let mut file_ids = Vec::new();
-    for f in got.all("file_id") {
-        file_ids
-            .push(f.parse::<Uuid>().map_err(|_| ApiError(app::Error::invalid("file_id", "invalid", "文件编号无效")))?);
-    }
-    file_ids.extend(got.files.iter().map(|f| f.id));
+    let file_ids = got.file_ids()?;
     let new = app::activities::NewRecord {
         track_id: track,
         input: crate::pages::activity_input(&got),

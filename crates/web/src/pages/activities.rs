@@ -211,13 +211,8 @@ async fn record_activity(
     let limits = Limits { file_bytes: state.app.config.upload_max_mib << 20, files: 50, text_bytes: 64 << 10 };
     let got = receive_files(&state.app, &actor, form, limits, store::files::kinds::EVIDENCE).await;
     let input = activity_input(&got);
-    let mut kept = Vec::new();
-    for f in got.all("file_id").filter_map(|s| s.parse::<Uuid>().ok()) {
-        if let Ok(file) = app::files::get_file(&state.app, &actor, f).await {
-            kept.push(file);
-        }
-    }
-    kept.extend(got.files.iter().cloned());
+    // Files kept from an earlier attempt, and the ones this request carried.
+    let kept = got.kept(&state.app, &actor).await;
     let outcome = match got.error {
         Some(e) => Err(e),
         None => {

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/account/password", get(password_form).post(change_password))
+        .route("/account/email", post(set_email))
         .route("/lang/{code}", get(switch_language))
 }
 
@@ -124,21 +125,68 @@ struct PasswordPage {
     forced: bool,
     done: bool,
     errors: FieldErrors,
+    /// The notification email as saved (or as typed, when it was refused), and its error.
+    email: String,
+    email_error: Option<String>,
+    email_saved: bool,
 }
 
 #[derive(Deserialize)]
 struct DoneQuery {
     done: Option<String>,
+    email: Option<String>,
 }
 
-async fn password_form(lang: Lang, PageActor(actor): PageActor, Query(q): Query<DoneQuery>) -> Response {
+async fn password_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let email = match app::users::my_email(&state.app, &actor).await {
+        Ok(e) => e.unwrap_or_default(),
+        Err(e) => return PageError::new(e, lang).into_response(),
+    };
     let page = PasswordPage {
         c: Chrome::new(lang, lang.t("password-title"), Some(&actor), "/account/password"),
         forced: actor.must_change_password,
         done: q.done.is_some(),
         errors: FieldErrors::default(),
+        email,
+        email_error: None,
+        email_saved: q.email.is_some(),
     };
     render(&page, lang)
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn set_email(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    Form(f): Form<EmailForm>,
+) -> Response {
+    match app::users::set_my_email(&state.app, &actor, &f.email).await {
+        Ok(_) => Redirect::to("/account/password?email=1").into_response(),
+        Err(e @ Error::Invalid(_)) => {
+            let page = PasswordPage {
+                c: Chrome::new(lang, lang.t("password-title"), Some(&actor), "/account/password"),
+                forced: actor.must_change_password,
+                done: false,
+                errors: FieldErrors::default(),
+                email: f.email,
+                email_error: Some(lang.error_message(&e)),
+                email_saved: false,
+            };
+            render_status(&page, StatusCode::UNPROCESSABLE_ENTITY, lang)
+        }
+        Err(e) => PageError::new(e, lang).into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,6 +213,9 @@ async fn change_password(
                 forced: actor.must_change_password,
                 done: false,
                 errors: FieldErrors::from_errors(&errors, lang),
+                email: app::users::my_email(&state.app, &actor).await.ok().flatten().unwrap_or_default(),
+                email_error: None,
+                email_saved: false,
             };
             render_status(&page, StatusCode::UNPROCESSABLE_ENTITY, lang)
         }

@@ -186,13 +186,7 @@ async fn submit(
     let got = receive_files(&state.app, &actor, form, limits, store::files::kinds::EVIDENCE).await;
     let body = got.field("body").unwrap_or_default().to_owned();
     // Files kept from an earlier attempt, and the ones this request carried.
-    let mut kept = Vec::new();
-    for f in got.all("file_id").filter_map(|s| s.parse::<Uuid>().ok()) {
-        if let Ok(file) = app::files::get_file(&state.app, &actor, f).await {
-            kept.push(file);
-        }
-    }
-    kept.extend(got.files.iter().cloned());
+    let kept = got.kept(&state.app, &actor).await;
     let failed = |e: Error, kept: Vec<FileRow>| {
         let message = if matches!(e, Error::Invalid(_)) { None } else { Some(lang.error_message(&e)) };
         let errors = match &e {

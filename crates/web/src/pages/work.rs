@@ -49,11 +49,12 @@ pub(super) fn countdown(lang: Lang, days: i64, status: &str) -> (String, bool) {
     if status != "pending" && status != "returned" {
         return (lang.t(&format!("task-status-{status}")), false);
     }
-    match days {
+    let (left, late) = match days {
         0 => (lang.t("due-today"), false),
         d if d > 0 => (lang.ta("due-days-left", &[("days", d.into())]), false),
         d => (lang.ta("due-days-late", &[("days", (-d).into())]), true),
-    }
+    };
+    if status == "returned" { (format!("{} · {left}", lang.t("task-status-returned")), true) } else { (left, late) }
 }
 
 async fn work_page(

@@ -1,0 +1,2 @@
+-- Where a person wants their notifications by email too (when the installation has SMTP) (SQLite).
+ALTER TABLE app_user ADD COLUMN email TEXT;
