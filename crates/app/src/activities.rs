@@ -13,6 +13,7 @@ use store::files::FileRow;
 use uuid::Uuid;
 
 use crate::auth::{Actor, record_in};
+use crate::campaigns::Campaign;
 use crate::{App, Error, Result};
 
 /// A track with the form its records use.
@@ -27,8 +28,12 @@ pub struct TrackForm {
 /// The form of every track of a campaign the caller may see.
 pub async fn forms(app: &App, actor: &Actor, campaign: Uuid) -> Result<Vec<TrackForm>> {
     let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
-    let mut out = Vec::with_capacity(c.tracks.len());
-    for track in c.tracks {
+    forms_of(app, c.tracks).await
+}
+
+async fn forms_of(app: &App, tracks: Vec<TrackRow>) -> Result<Vec<TrackForm>> {
+    let mut out = Vec::with_capacity(tracks.len());
+    for track in tracks {
         out.push(form_of(app, track).await?);
     }
     Ok(out)
@@ -92,14 +97,25 @@ pub struct Record {
 
 /// A campaign's records: a liaison's own unit's; staff every unit's (or one unit's when asked).
 pub async fn list(app: &App, actor: &Actor, campaign: Uuid, unit: Option<Uuid>) -> Result<Vec<Record>> {
-    let forms = forms(app, actor, campaign).await?;
+    Ok(overview(app, actor, campaign, unit).await?.2)
+}
+
+/// The campaign, its tracks' forms and its records (as [`list`]), from one read of the campaign.
+pub async fn overview(
+    app: &App,
+    actor: &Actor,
+    campaign: Uuid,
+    unit: Option<Uuid>,
+) -> Result<(Campaign, Vec<TrackForm>, Vec<Record>)> {
+    let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
+    let forms = forms_of(app, c.tracks.clone()).await?;
     let unit = match actor.role {
         Role::Liaison => Some(actor.unit_id.ok_or(Error::Forbidden)?),
         _ => unit,
     };
     let lines = store::activities::list(&app.db, campaign, unit, None).await?;
     let mut files = store::activities::files(&app.db, campaign, unit).await?;
-    Ok(lines
+    let records = lines
         .into_iter()
         .map(|line| {
             let mine = files.extract_if(.., |(a, _)| *a == line.row.id).map(|(_, f)| f).collect();
@@ -125,7 +141,8 @@ pub async fn list(app: &App, actor: &Actor, campaign: Uuid, unit: Option<Uuid>) 
                 .unwrap_or_default();
             Record { line, files: mine, extra }
         })
-        .collect())
+        .collect();
+    Ok((c, forms, records))
 }
 
 /// A record as handed in: the values, the files already uploaded, and the form's one-time key.
@@ -139,6 +156,11 @@ pub struct NewRecord {
 
 /// The campaign and track a liaison may record under: a running campaign sent to the unit.
 pub async fn record_target(app: &App, actor: &Actor, campaign: Uuid, track: Option<Uuid>) -> Result<TrackForm> {
+    Ok(target(app, actor, campaign, track).await?.0)
+}
+
+/// [`record_target`], with the campaign's scope (whose trail the record goes to).
+async fn target(app: &App, actor: &Actor, campaign: Uuid, track: Option<Uuid>) -> Result<(TrackForm, String)> {
     let (Role::Liaison, Some(_)) = (actor.role, actor.unit_id) else { return Err(Error::Forbidden) };
     let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
     match c.status.as_str() {
@@ -156,12 +178,12 @@ pub async fn record_target(app: &App, actor: &Actor, campaign: Uuid, track: Opti
         .into_iter()
         .find(|t| t.id == track)
         .ok_or_else(|| Error::invalid("track_id", "invalid", "活动事项不属于本活动"))?;
-    form_of(app, t).await
+    Ok((form_of(app, t).await?, c.scope))
 }
 
 /// Records what the unit did. The same form twice records once.
 pub async fn record(app: &App, actor: &Actor, campaign: Uuid, new: &NewRecord) -> Result<ActivityRow> {
-    let form = record_target(app, actor, campaign, new.track_id).await?;
+    let (form, scope) = target(app, actor, campaign, new.track_id).await?;
     let unit = actor.unit_id.ok_or(Error::Forbidden)?;
     let fields = new.input.parse(&form.fields, crate::work::today(app)).map_err(Error::Invalid)?;
     let mut file_ids = Vec::new();
@@ -203,7 +225,6 @@ pub async fn record(app: &App, actor: &Actor, campaign: Uuid, new: &NewRecord) -
     for (i, f) in file_ids.iter().enumerate() {
         store::activities::attach_file(&mut tx, row.id, *f, i32::try_from(i).unwrap_or(i32::MAX)).await?;
     }
-    let scope = crate::campaigns::get_campaign(app, actor, campaign).await?.scope;
     record_in(
         &mut tx,
         actor,

@@ -10,26 +10,24 @@ use crate::auth::{Actor, record_in};
 use crate::submissions::{check_reviewer, refused, status_of, visible_task};
 use crate::{App, Error, Result};
 
-/// What waits for review in a campaign, oldest first; for staff who may read the campaign.
-pub async fn queue(app: &App, actor: &Actor, campaign: Uuid) -> Result<Vec<QueueItem>> {
+/// The campaign and what waits for review in it, oldest first; for staff who may read the campaign.
+pub async fn queue(app: &App, actor: &Actor, campaign: Uuid) -> Result<(crate::campaigns::Campaign, Vec<QueueItem>)> {
     if !actor.role.reads_campaigns() {
         return Err(Error::Forbidden);
     }
-    crate::campaigns::get_campaign(app, actor, campaign).await?;
-    Ok(store::work::queue(&app.db, campaign).await?)
+    let c = crate::campaigns::get_campaign(app, actor, campaign).await?;
+    Ok((c, store::work::queue(&app.db, campaign).await?))
 }
 
-/// The version and its task, locked for a decision, once the caller is known to be its reviewer and
-/// it is the live version waiting for review.
+/// The version and its task (found by [`submission_task`] before the transaction), locked for a decision,
+/// once the caller is known to be its reviewer and it is not withdrawn.
 async fn reviewed(
-    app: &App,
     actor: &Actor,
     tx: &mut store::Tx,
+    task: Uuid,
     submission: Uuid,
 ) -> Result<(TaskContext, SubmissionRow)> {
-    let task = store::work::task_for_update(tx, submission_task(app, actor, submission).await?)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let task = store::work::task_for_update(tx, task).await?.ok_or(Error::NotFound)?;
     check_reviewer(actor, &task)?;
     let versions = store::work::submissions_in(tx, task.id).await?;
     let sub = versions.into_iter().find(|v| v.id == submission).ok_or(Error::NotFound)?;
@@ -54,8 +52,9 @@ async fn submission_task(app: &App, actor: &Actor, submission: Uuid) -> Result<U
 
 /// Takes a version up: from now on the unit cannot withdraw it. Taking up what one already holds is fine.
 pub async fn take_up(app: &App, actor: &Actor, submission: Uuid) -> Result<()> {
+    let task_id = submission_task(app, actor, submission).await?;
     let mut tx = app.db.begin().await?;
-    let (task, mut sub) = reviewed(app, actor, &mut tx, submission).await?;
+    let (task, mut sub) = reviewed(actor, &mut tx, task_id, submission).await?;
     if sub.status == "in_review" && sub.reviewer_id == actor.user_id {
         return Ok(());
     }
@@ -84,10 +83,10 @@ pub async fn take_up(app: &App, actor: &Actor, submission: Uuid) -> Result<()> {
 /// Accepts or returns a version; the unit's liaisons are told either way.
 pub async fn decide(app: &App, actor: &Actor, submission: Uuid, input: &ReviewInput) -> Result<SubmissionRow> {
     // Who may decide comes first: a refused caller learns nothing from the form's errors.
-    submission_task(app, actor, submission).await?;
+    let task_id = submission_task(app, actor, submission).await?;
     let review = input.parse().map_err(Error::Invalid)?;
     let mut tx = app.db.begin().await?;
-    let (task, mut sub) = reviewed(app, actor, &mut tx, submission).await?;
+    let (task, mut sub) = reviewed(actor, &mut tx, task_id, submission).await?;
     let event = match review.verdict {
         Verdict::Accept => TaskEvent::Accept,
         Verdict::Return => TaskEvent::Return,

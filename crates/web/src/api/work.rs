@@ -165,7 +165,7 @@ async fn review_queue(
     ApiActor(actor): ApiActor,
     ApiId(id): ApiId,
 ) -> Result<Json<Vec<store::work::QueueItem>>, ApiError> {
-    Ok(Json(app::review::queue(&state.app, &actor, id).await?))
+    Ok(Json(app::review::queue(&state.app, &actor, id).await?.1))
 }
 
 #[derive(Deserialize, IntoParams, Default)]

@@ -82,14 +82,7 @@ async fn list_activities(
 ) -> Response {
     let unit = q.unit.as_deref().and_then(|u| u.parse().ok());
     let track = q.track.as_deref().and_then(|t| t.parse().ok());
-    let got = async {
-        let campaign = app::campaigns::get_campaign(&state.app, &actor, id).await?;
-        let forms = app::activities::forms(&state.app, &actor, id).await?;
-        let records = app::activities::list(&state.app, &actor, id, unit).await?;
-        Ok::<_, Error>((campaign, forms, records))
-    }
-    .await;
-    match got {
+    match app::activities::overview(&state.app, &actor, id, unit).await {
         Ok((campaign, forms, records)) => {
             let c = Chrome::new(
                 lang,

@@ -207,13 +207,7 @@ async fn review_queue(
     PageActor(actor): PageActor,
     PageId(id): PageId,
 ) -> Response {
-    let got = async {
-        let items = app::review::queue(&state.app, &actor, id).await?;
-        let campaign = app::campaigns::get_campaign(&state.app, &actor, id).await?;
-        Ok::<_, Error>((campaign, items))
-    }
-    .await;
-    match got {
+    match app::review::queue(&state.app, &actor, id).await {
         Ok((campaign, items)) => {
             let c = Chrome::new(
                 lang,
