@@ -140,6 +140,21 @@ pub struct Board {
     pub signed: i64,
     pub contacts: i64,
     pub units: i64,
+    /// The board as JSON, written on first use and kept with the board: a thousand units make 770 KB that
+    /// every reader of the same board would otherwise serialise again.
+    #[serde(skip)]
+    json: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl Board {
+    /// The board serialised once.
+    pub fn json(&self) -> Result<bytes::Bytes> {
+        if let Some(b) = self.json.get() {
+            return Ok(b.clone());
+        }
+        let bytes = bytes::Bytes::from(serde_json::to_vec(self).map_err(|e| Error::Internal(e.to_string()))?);
+        Ok(self.json.get_or_init(|| bytes).clone())
+    }
 }
 
 /// A board, when it was computed, for which day (lateness changes at midnight), and whether a fresh
@@ -277,6 +292,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
         signed: full.signed,
         contacts: full.contacts,
         units: full.units,
+        json: std::sync::OnceLock::new(),
     }))
 }
 
@@ -377,6 +393,7 @@ async fn compute(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> 
         tracks,
         signed,
         contacts,
+        json: std::sync::OnceLock::new(),
     })
 }
 

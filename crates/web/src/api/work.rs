@@ -5,7 +5,7 @@
 use app::submissions::{NewSubmission, Target};
 use axum::Json;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::work::ReviewInput;
 use serde::Deserialize;
@@ -184,9 +184,10 @@ async fn get_board(
     ApiActor(actor): ApiActor,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<BoardParams>,
-) -> Result<Json<std::sync::Arc<app::board::Board>>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = app::board::Filter::parse(q.kind.as_deref(), q.status.as_deref())?;
-    Ok(Json(app::board::board(&state.app, &actor, id, &filter).await?))
+    let json = app::board::board(&state.app, &actor, id, &filter).await?.json()?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// 导出进度看板（XLSX）。
