@@ -144,6 +144,9 @@ pub struct Board {
     /// every reader of the same board would otherwise serialise again.
     #[serde(skip)]
     json: std::sync::OnceLock<bytes::Bytes>,
+    /// Pieces of pages made from the board (its table, per language), kept with it for the same reason.
+    #[serde(skip)]
+    fragments: Arc<std::sync::Mutex<HashMap<String, Arc<str>>>>,
 }
 
 impl Board {
@@ -154,6 +157,20 @@ impl Board {
         }
         let bytes = bytes::Bytes::from(serde_json::to_vec(self).map_err(|e| Error::Internal(e.to_string()))?);
         Ok(self.json.get_or_init(|| bytes).clone())
+    }
+
+    /// A piece of a page made from this board, made once per `key` (the web layer's language).
+    pub fn fragment(&self, key: &str, make: impl FnOnce() -> Result<String>) -> Result<Arc<str>> {
+        if let Ok(kept) = self.fragments.lock()
+            && let Some(f) = kept.get(key)
+        {
+            return Ok(f.clone());
+        }
+        let made: Arc<str> = make()?.into();
+        if let Ok(mut kept) = self.fragments.lock() {
+            kept.insert(key.to_owned(), made.clone());
+        }
+        Ok(made)
     }
 }
 
@@ -293,6 +310,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
         contacts: full.contacts,
         units: full.units,
         json: std::sync::OnceLock::new(),
+        fragments: Arc::default(),
     }))
 }
 
@@ -394,6 +412,7 @@ async fn compute(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> 
         signed,
         contacts,
         json: std::sync::OnceLock::new(),
+        fragments: Arc::default(),
     })
 }
 

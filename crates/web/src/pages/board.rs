@@ -51,13 +51,28 @@ struct BoardPage {
     statuses: Vec<(String, String)>,
     /// The query string of the current filter, for the export link.
     query: String,
-    offset: chrono::FixedOffset,
     /// Only one unit: the drill-down.
     unit_only: bool,
+    /// The units' table, made once per board and language ([`BoardRows`]).
+    rows: std::sync::Arc<str>,
 }
 
-impl BoardPage {
-    /// Looked up once per page, not once per cell.
+/// The units × deliverables table: most of the page, the same for every reader of a board.
+#[derive(Template)]
+#[template(path = "board_rows.html")]
+struct BoardRows<'a> {
+    lang: Lang,
+    b: &'a Board,
+    kinds: &'a [(String, String)],
+    statuses: &'a [(String, String)],
+    offset: chrono::FixedOffset,
+}
+
+impl BoardRows<'_> {
+    fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
     fn cell_label(&self, s: &BoardStatus) -> &str {
         self.statuses.iter().find(|(k, _)| k == s.as_str()).map(|(_, l)| l.as_str()).unwrap_or("")
     }
@@ -72,6 +87,26 @@ impl BoardPage {
 
     fn deliverable_name(&self, i: &usize) -> &str {
         self.b.deliverables.get(*i).map(|d| d.name.as_str()).unwrap_or("")
+    }
+}
+
+/// The table of a board in a language, made once and kept with the board.
+fn board_rows(
+    b: &Board,
+    lang: Lang,
+    kinds: &[(String, String)],
+    statuses: &[(String, String)],
+    offset: chrono::FixedOffset,
+) -> Result<std::sync::Arc<str>, Error> {
+    b.fragment(lang.tag(), || {
+        BoardRows { lang, b, kinds, statuses, offset }.render().map_err(|e| Error::Internal(e.to_string()))
+    })
+}
+
+impl BoardPage {
+    /// Looked up once per page, not once per cell.
+    fn cell_label(&self, s: &BoardStatus) -> &str {
+        self.statuses.iter().find(|(k, _)| k == s.as_str()).map(|(_, l)| l.as_str()).unwrap_or("")
     }
 
     fn tally_line(&self, i: &usize) -> String {
@@ -115,15 +150,20 @@ async fn show_board(
         .append_pair("kind", &kind)
         .append_pair("status", &status)
         .finish();
+    let (kinds, statuses, offset) = (kind_labels(lang), status_labels(lang), state.app.config.offset());
+    let rows = match board_rows(&b, lang, &kinds, &statuses, offset) {
+        Ok(r) => r,
+        Err(e) => return page_error(e, lang),
+    };
     let page = BoardPage {
         c: Chrome::new(lang, format!("{} · {}", lang.t("board-title"), b.title), Some(&actor), "/campaigns"),
-        kinds: kind_labels(lang),
-        statuses: status_labels(lang),
+        kinds,
+        statuses,
         kind,
         status,
         query,
-        offset: state.app.config.offset(),
         unit_only: false,
+        rows,
         b,
     };
     render(&page, lang)
@@ -142,15 +182,20 @@ async fn show_unit(
         Err(e) => return page_error(e, lang),
     };
     let name = b.rows.first().map(|r| r.unit_name.clone()).unwrap_or_default();
+    let (kinds, statuses, offset) = (kind_labels(lang), status_labels(lang), state.app.config.offset());
+    let rows = match board_rows(&b, lang, &kinds, &statuses, offset) {
+        Ok(r) => r,
+        Err(e) => return page_error(e, lang),
+    };
     let page = BoardPage {
         c: Chrome::new(lang, format!("{name} · {}", b.title), Some(&actor), "/campaigns"),
-        kinds: kind_labels(lang),
-        statuses: status_labels(lang),
+        kinds,
+        statuses,
         kind: String::new(),
         status: String::new(),
         query: String::new(),
-        offset: state.app.config.offset(),
         unit_only: true,
+        rows,
         b,
     };
     render(&page, lang)
