@@ -55,6 +55,15 @@ pub struct Config {
     pub board_cache_seconds: u64,
     /// Run the background worker inside `serve` (turn off when `anjian worker` runs separately).
     pub run_worker: bool,
+    /// The key that seals reporters' names and contacts (32 random bytes, made on first start). Keep it
+    /// outside the database and its backups; empty: `<data_dir>/keys/identity.key`.
+    pub identity_key_file: PathBuf,
+    /// Hazard reports one client address may file per hour (a flood gets 429); 0: no limit.
+    pub reports_per_hour: u32,
+    /// Receipt-code lookups one client address may make per hour (guessing gets 429); 0: no limit.
+    pub receipt_lookups_per_hour: u32,
+    /// Largest photo or video a reporter may attach, in MiB.
+    pub report_upload_max_mib: u64,
 }
 
 impl Default for Config {
@@ -82,6 +91,10 @@ impl Default for Config {
             board_cache_seconds: 10,
             smtp_url: String::new(),
             smtp_from: "安监 <noreply@localhost>".into(),
+            identity_key_file: PathBuf::new(),
+            reports_per_hour: 20,
+            receipt_lookups_per_hour: 60,
+            report_upload_max_mib: 200,
         }
     }
 }
@@ -107,6 +120,15 @@ impl Config {
                 u32::try_from(cores * 2).unwrap_or(4).max(4)
             }
             None => 16,
+        }
+    }
+
+    /// Where the identity key lives.
+    pub fn identity_key_path(&self) -> PathBuf {
+        if self.identity_key_file.as_os_str().is_empty() {
+            self.data_dir.join("keys").join("identity.key")
+        } else {
+            self.identity_key_file.clone()
         }
     }
 
@@ -157,8 +179,14 @@ impl Config {
         if self.digest_hour > 23 {
             return Err("digest_hour must be between 0 and 23".into());
         }
-        if self.db_max_connections == Some(0) || self.upload_max_mib == 0 || self.import_max_mib == 0 {
-            return Err("db_max_connections, upload_max_mib and import_max_mib must be positive".into());
+        if self.db_max_connections == Some(0)
+            || self.upload_max_mib == 0
+            || self.import_max_mib == 0
+            || self.report_upload_max_mib == 0
+        {
+            return Err(
+                "db_max_connections, upload_max_mib, import_max_mib and report_upload_max_mib must be positive".into(),
+            );
         }
         Ok(())
     }

@@ -58,7 +58,7 @@ pub async fn commit_upload(app: &App, actor: &Actor, upload: Upload, name: &str,
 
 /// Writes a stored file's row with its audit row, and queues the reading of a photo (EXIF, thumbnail) in
 /// the same transaction; true when a reading was queued (the caller wakes the worker after committing).
-async fn record_file(tx: &mut store::Tx, actor: &Actor, row: &FileRow, in_parts: bool) -> Result<bool> {
+pub(crate) async fn record_file(tx: &mut store::Tx, actor: &Actor, row: &FileRow, in_parts: bool) -> Result<bool> {
     store::files::insert(tx, row).await?;
     let read = crate::evidence::wants_reading(&row.content_type);
     if read {

@@ -104,6 +104,7 @@ pub async fn run_batch(app: &App, worker: &str, now: DateTime<Utc>) -> Result<us
 /// call to drain the queue.
 pub async fn run_until_idle(app: &App, worker: &str) -> Result<usize> {
     schedule(app, store::now()).await?;
+    crate::cases::escalate_overdue(app).await?;
     let mut total = 0;
     loop {
         let n = run_batch(app, worker, store::now()).await?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod campaigns;
+pub mod cases;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -13,8 +14,13 @@ pub mod evidence;
 pub mod files;
 pub mod import;
 pub mod jobs;
+pub mod limits;
 pub mod notify;
+pub mod open311;
+pub mod reports;
 pub mod review;
+pub mod scrub;
+pub mod sealing;
 pub mod session_cache;
 pub mod submissions;
 pub mod units;
@@ -38,6 +44,10 @@ pub struct App {
     pub jobs_queued: Arc<tokio::sync::Notify>,
     /// Progress boards computed in the last few seconds.
     pub boards: Arc<board::BoardCache>,
+    /// Seals reporters' identities; read from a file outside the database.
+    pub identity_key: Arc<sealing::IdentityKey>,
+    /// Per-address limits on what anyone may do without signing in.
+    pub limits: Arc<limits::Limiter>,
 }
 
 impl App {
@@ -60,7 +70,17 @@ impl App {
         let sessions =
             Arc::new(session_cache::SessionCache::new(std::time::Duration::from_secs(config.session_cache_seconds)));
         let boards = Arc::new(board::BoardCache::new(std::time::Duration::from_secs(config.board_cache_seconds)));
-        Ok(App { db, files, config: Arc::new(config), sessions, jobs_queued: Arc::default(), boards })
+        let identity_key = Arc::new(sealing::IdentityKey::load_or_create(&config.identity_key_path())?);
+        Ok(App {
+            db,
+            files,
+            config: Arc::new(config),
+            sessions,
+            jobs_queued: Arc::default(),
+            boards,
+            identity_key,
+            limits: Arc::default(),
+        })
     }
 }
 

@@ -33,6 +33,11 @@ pub struct CampaignWork {
 }
 
 /// Today where the town is (the configured offset), for countdowns.
+/// The local date of a moment.
+pub fn local_date(app: &App, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    at.with_timezone(&app.config.offset()).date_naive()
+}
+
 pub fn today(app: &App) -> NaiveDate {
     store::now().with_timezone(&app.config.offset()).date_naive()
 }

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod audit;
 pub mod campaigns;
+pub mod hazards;
 pub mod ids;
 pub mod roles;
 pub mod text;

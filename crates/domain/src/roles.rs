@@ -86,6 +86,17 @@ impl Role {
         matches!(self, Role::Reviewer | Role::Organiser)
     }
 
+    /// May take up hazard reports, enter 12350 calls and inspections, assign, verify and close cases
+    /// (受理员: the same town office staff who run campaigns).
+    pub fn handles_hazards(self) -> bool {
+        matches!(self, Role::Organiser | Role::Reviewer)
+    }
+
+    /// May reveal who filed a report (身份保管员), with a reason, audited.
+    pub fn reveals_identities(self) -> bool {
+        matches!(self, Role::Custodian)
+    }
+
     /// May upload files outside a task (imports, attachments to staff work).
     pub fn uploads_files(self) -> bool {
         !matches!(self, Role::Auditor)

@@ -507,6 +507,55 @@ impl Upload {
     }
 }
 
+impl Upload {
+    /// Sniffs and fsyncs the file but keeps it out of the store: it is to be processed first (a
+    /// reporter's photo loses its metadata), then stored with [`FileStore::store_path`] or `put`.
+    pub async fn finish_raw(mut self, file_name: &str, allowed: &[&str]) -> Result<RawFile, UploadError> {
+        if self.size == 0 {
+            return Err(UploadError::Empty);
+        }
+        let content_type = sniff(&self.head, file_name, allowed)?;
+        let Some(mut file) = self.file.take() else {
+            return Err(UploadError::Io("upload already finished".into()));
+        };
+        file.flush().await?;
+        file.sync_all().await?;
+        Ok(RawFile { path: std::mem::take(&mut self.path), size: self.size, content_type })
+    }
+}
+
+/// A received file waiting to be processed; removed when dropped.
+#[derive(Debug)]
+pub struct RawFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub content_type: &'static str,
+}
+
+impl Drop for RawFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl FileStore {
+    /// Stores a file made here (a processed upload) as a blob of the given type.
+    pub async fn store_path(&self, path: &Path, name: &str, allowed: &[&str]) -> Result<Blob, UploadError> {
+        use tokio::io::AsyncReadExt;
+        let mut f = tokio::fs::File::open(path).await?;
+        let mut up = self.begin(f.metadata().await?.len()).await?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = f.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            up.write(&buf[..n]).await?;
+        }
+        up.finish(name, allowed).await
+    }
+}
+
 impl Drop for Upload {
     fn drop(&mut self) {
         if self.file.is_some() {

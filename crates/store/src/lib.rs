@@ -4,6 +4,7 @@ pub mod activities;
 pub mod audit;
 pub mod campaigns;
 pub mod files;
+pub mod hazards;
 pub mod imports;
 pub mod jobs;
 pub mod sessions;

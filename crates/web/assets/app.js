@@ -129,6 +129,21 @@
     });
   });
   // Coming back through the history cache must not leave buttons disabled.
+  // The report form's "use my location": the phone's position into the hidden lat/lon fields, if allowed.
+  var locate = document.querySelector("[data-locate]");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      var status = document.querySelector("[data-geo-status]");
+      navigator.geolocation.getCurrentPosition(function (p) {
+        document.querySelector('[data-geo="lat"]').value = p.coords.latitude.toFixed(6);
+        document.querySelector('[data-geo="lon"]').value = p.coords.longitude.toFixed(6);
+        if (status) status.textContent = locate.getAttribute("data-ok") + "（" + p.coords.latitude.toFixed(4) + ", " + p.coords.longitude.toFixed(4) + "）";
+      }, function () {
+        if (status) status.textContent = locate.getAttribute("data-fail");
+      }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  }
   window.addEventListener("pageshow", function () {
     var buttons = document.querySelectorAll('button[type="submit"]');
     for (var k = 0; k < buttons.length; k++) buttons[k].disabled = false;

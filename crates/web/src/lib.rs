@@ -6,6 +6,7 @@ mod assets;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+mod open311;
 mod ops;
 pub mod pages;
 pub mod session;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(ops::router())
+        .merge(open311::router())
         .merge(assets::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::middleware))

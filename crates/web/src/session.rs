@@ -178,6 +178,16 @@ impl<S: Send + Sync> FromRequestParts<S> for PageActor {
     }
 }
 
+/// The client address, for per-address limits.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
 /// The caller if signed in, for pages anyone may see.
 #[derive(Debug, Clone)]
 pub struct MaybeActor(pub Option<Actor>);

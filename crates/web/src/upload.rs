@@ -155,6 +155,76 @@ async fn read_parts(
     Ok(())
 }
 
+/// A form from someone who is not signed in (a hazard report): text fields, and files received but not
+/// stored — they are cleaned first. The error says why reading stopped; nothing was stored.
+pub struct RawForm {
+    pub files: Vec<store::files::RawFile>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl RawForm {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+/// Reads a multipart form whose files are to be processed before they are stored. When reading stops
+/// early the error comes with the fields read so far, so the form can show what was typed.
+pub async fn receive_raw(app: &App, mut form: Multipart, limits: Limits, allowed: &[&str]) -> (RawForm, Option<Error>) {
+    let mut out = RawForm { files: Vec::new(), fields: Vec::new() };
+    let error = read_raw(app, &mut form, limits, allowed, &mut out).await.err();
+    (out, error)
+}
+
+async fn read_raw(
+    app: &App,
+    form: &mut Multipart,
+    limits: Limits,
+    allowed: &[&str],
+    out: &mut RawForm,
+) -> Result<(), Error> {
+    let bad = |m: String| Error::invalid("files", "bad_form", m);
+    let too_large = || Error::Upload(store::files::UploadError::TooLarge { limit: limits.file_bytes });
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(bad(format!("表单数据不完整：{}", e.body_text()))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(file_name) => {
+                if !file_name.is_empty() && out.files.len() >= limits.files {
+                    return Err(bad(format!("一次最多上传 {} 个文件", limits.files)));
+                }
+                let mut upload = app.files.begin(limits.file_bytes).await.map_err(Error::Upload)?;
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => upload.write(&chunk).await?,
+                        Ok(None) => break,
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                        Err(e) => return Err(bad(format!("上传中断：{}", e.body_text()))),
+                    }
+                }
+                if file_name.is_empty() {
+                    continue;
+                }
+                out.files.push(upload.finish_raw(&file_name, allowed).await?);
+            }
+            None => {
+                let text = field.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
+                if text.len() > limits.text_bytes {
+                    return Err(bad(format!("字段 {name} 过长")));
+                }
+                out.fields.push((name, text));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A notice as the new-campaign form sends it: pasted text, and perhaps a file (held in memory: a notice
 /// is small, and it is read before anything is stored).
 pub struct NoticeForm {

@@ -506,6 +506,8 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/campaigns/{id}/tasks
     GET /api/v1/campaigns/{id}/tracks
     GET /api/v1/files/{id}
+    GET /api/v1/hazards
+    GET /api/v1/hazards/{id}
     GET /api/v1/me/email
     GET /api/v1/my/work
     GET /api/v1/notifications
@@ -527,8 +529,13 @@ async fn the_openapi_document_lists_every_operation() {
     POST /api/v1/campaigns/{id}/publish
     POST /api/v1/campaigns/{id}/receipt
     POST /api/v1/files
+    POST /api/v1/hazards
+    POST /api/v1/hazards/{id}/reveal
+    POST /api/v1/hazards/{id}/steps
     POST /api/v1/notices/parse
     POST /api/v1/notifications/read
+    POST /api/v1/public/reports
+    POST /api/v1/public/reports/lookup
     POST /api/v1/session
     POST /api/v1/submissions/{id}/decision
     POST /api/v1/submissions/{id}/take-up

@@ -133,7 +133,7 @@ impl Case {
     }
 
     fn is_api(&self) -> bool {
-        self.path.starts_with("/api/")
+        self.path.starts_with("/api/") || self.path.starts_with("/open311/")
     }
 }
 
@@ -493,7 +493,100 @@ const CASES: &[Case] = &[
     post("/api/v1/uploads", NEW_UPLOAD,                                    [OK,  OK,  OK,  OK,  OK,  NO,  OK,  LOG]),
     get("/api/v1/uploads/{upload}",                                        [NF,  NF,  NF,  OK,  NF,  NF,  NF,  LOG]),
     Case::new("PATCH", "/api/v1/uploads/{upload}", Payload::None,          [NF,  NF,  NF,  BAD, NF,  NF,  NF,  LOG]),
+
+    // Hazard reports, no sign-in: {whistle} is an enterprise's whistle-blower link. A receipt code never
+    // travels in a URL; a malformed one is refused as input.
+    get("/report",                                                         ANYONE),
+    post("/report", REPORT_FILE,                                           ANYONE),
+    get("/report/w/{whistle}",                                             ANYONE),
+    post("/report/w/{whistle}", WHISTLE_FILE,                              ANYONE),
+    get("/report/w/not-a-link",                                            [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/report/follow",                                                  ANYONE),
+    post("/report/follow", BAD_CODE_FORM,                                  [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
+    post("/report/follow/add", BAD_CODE_FILE,                              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
+    post("/report/follow/claim", BAD_CODE_FORM,                            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
+    post("/api/v1/public/reports", REPORT_JSON,                            ANYONE),
+    post("/api/v1/public/reports/lookup", BAD_CODE_JSON,                   [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
+    // Cases: {case} is a named report to 青峰镇 (received), {assigned_case} one given to 胡豆坪村,
+    // {other_case} one of 来苏镇. The town's organisers and reviewers handle them; the unit's liaison
+    // works on its own; only the custodian reveals who reported.
+    get("/hazards",                                                        [NO,  OK,  OK,  OK,  OK,  OK,  OK,  LOG]),
+    get("/hazards?status=received&overdue=1",                              [NO,  OK,  OK,  OK,  OK,  OK,  OK,  LOG]),
+    get("/hazards/new?channel=hotline",                                    REVIEWERS),
+    post("/hazards/new?channel=inspection", INSPECTION_FORM,               REVIEWERS),
+    get("/hazards/new?channel=self_check",                                 [NO,  NO,  NO,  NO,  NO,  NO,  NO,  LOG]),
+    get("/hazards/{case}",                                                 [NF,  OK,  OK,  NF,  OK,  OK,  OK,  LOG]),
+    get("/hazards/{assigned_case}",                                        [NF,  OK,  OK,  OK,  OK,  OK,  OK,  LOG]),
+    get("/hazards/{other_case}",                                           DISTRICT_ONLY),
+    post("/hazards/{case}/accept", NOTHING,                                REVIEWERS),
+    post("/hazards/{other_case}/accept", NOTHING,                          [NO,  NF,  NF,  NO,  NO,  NO,  NO,  LOG]),
+    post("/hazards/{assigned_case}/start", NOTHING,                        LIAISON),
+    post("/hazards/{assigned_case}/rectify", FIX_FILE,                     [NO,  OK,  OK,  OK,  NO,  NO,  NO,  LOG]),
+    post("/hazards/{case}/reveal", REASON_FORM,                            [NO,  NO,  NO,  NO,  OK,  NO,  NO,  LOG]),
+    post("/hazards/{other_case}/reveal", REASON_FORM,                      [NO,  NO,  NO,  NO,  NF,  NO,  NO,  LOG]),
+    post("/hazards/{case}/no-such-step", NOTHING,                          NOBODY),
+    get("/api/v1/hazards",                                                 [NO,  OK,  OK,  OK,  OK,  OK,  OK,  LOG]),
+    post("/api/v1/hazards", HOTLINE_JSON,                                  REVIEWERS),
+    get("/api/v1/hazards/{case}",                                          [NF,  OK,  OK,  NF,  OK,  OK,  OK,  LOG]),
+    get("/api/v1/hazards/{other_case}",                                    DISTRICT_ONLY),
+    // Accepted by the page's row above: the case's state refuses it again.
+    post("/api/v1/hazards/{case}/steps", ACCEPT_JSON,                      [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/hazards/{other_case}/steps", ACCEPT_JSON,                [NO,  NF,  NF,  NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/hazards/{case}/reveal", REASON_JSON,                     [NO,  NO,  NO,  NO,  OK,  NO,  NO,  LOG]),
+    post("/api/v1/hazards/{other_case}/reveal", REASON_JSON,               [NO,  NO,  NO,  NO,  NF,  NO,  NO,  LOG]),
+    // Open311: public reads, keyed posts (no session counts: without an api_key it is 403 for everyone).
+    get("/open311/v2/discovery.json",                                      ANYONE),
+    get("/open311/v2/services.xml",                                        ANYONE),
+    get("/open311/v2/services/town_gas.json",                              ANYONE),
+    get("/open311/v2/services/no_such_service.json",                       [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/open311/v2/requests.json",                                       ANYONE),
+    get("/open311/v2/requests/{case}.xml",                                 ANYONE),
+    get("/open311/v2/requests/{missing}.json",                             [NF, NF, NF, NF, NF, NF, NF, NF]),
+    get("/open311/v2/tokens/{case}.json",                                  ANYONE),
+    get("/open311/v2/servicerequestupdates.json",                          ANYONE),
+    post("/open311/v2/requests.json", OPEN311_NO_KEY,                      [NO, NO, NO, NO, NO, NO, NO, NO]),
 ];
+
+const OPEN311_NO_KEY: Payload =
+    Payload::Form(&[("service_code", "town_gas"), ("lat", "29.35"), ("long", "105.91"), ("description", "燃气味很重")]);
+
+const PHOTO: &[u8] = include_bytes!("fixtures/consultation-point.jpg");
+const REPORT_FILE: Payload = Payload::File(
+    "现场.jpg",
+    PHOTO,
+    &[
+        ("town", "{town}"),
+        ("category", "fire_safety"),
+        ("description", "仓库消防通道被堵塞"),
+        ("location", "牌坊坝村"),
+        ("anonymous", "1"),
+    ],
+);
+const WHISTLE_FILE: Payload = Payload::File(
+    "车间.jpg",
+    PHOTO,
+    &[
+        ("category", "industry_trade"),
+        ("description", "车间粉尘除尘设备长期停用"),
+        ("location", "二号车间"),
+        ("anonymous", "1"),
+    ],
+);
+const BAD_CODE_FORM: Payload = Payload::Form(&[("code", "not-a-code")]);
+const BAD_CODE_FILE: Payload = Payload::File("补充.jpg", PHOTO, &[("code", "not-a-code"), ("text", "补充")]);
+const BAD_CODE_JSON: Payload = Payload::Json(r#"{"code": "not-a-code"}"#);
+const REPORT_JSON: Payload = Payload::Json(
+    r#"{"town_id": "{town}", "category": "town_gas", "description": "燃气管道有漏气声", "location": "莲花石村"}"#,
+);
+const INSPECTION_FORM: Payload =
+    Payload::Form(&[("category", "fire_safety"), ("description", "检查发现灭火器过期"), ("location", "青峰场社区")]);
+const FIX_FILE: Payload = Payload::File("整改后.jpg", PHOTO, &[("text", "已整改完毕，见照片")]);
+const REASON_FORM: Payload = Payload::Form(&[("reason", "发放奖励需核实身份")]);
+const REASON_JSON: Payload = Payload::Json(r#"{"reason": "发放奖励需核实身份"}"#);
+const HOTLINE_JSON: Payload = Payload::Json(
+    r#"{"channel": "hotline", "category": "town_gas", "description": "来电反映有燃气味", "location": "凌阁堂村"}"#,
+);
+const ACCEPT_JSON: Payload = Payload::Json(r#"{"step": "accept"}"#);
 
 // Names that must never appear in a refusal: the things refused, and their neighbours.
 const OTHER_UNIT_NAME: &str = "来苏镇应急办（示例）";
@@ -640,6 +733,41 @@ impl Fixtures {
             )
             .await;
         ids.insert("import", ok_json(import)["import_id"].as_str().unwrap().to_owned());
+
+        // Hazard cases: a named report to 青峰镇, one given to 胡豆坪村, one of 来苏镇; a whistle-blower link.
+        let report = |town: &str, what: &str| app::reports::NewReport {
+            source: app::reports::Source::Public { town: town.parse().unwrap() },
+            input: domain::hazards::ReportInput {
+                category: "fire_safety".into(),
+                description: what.into(),
+                location: "路由测试地点".into(),
+                anonymous: false,
+                name: "路由举报人".into(),
+                phone: "13700000000".into(),
+                ..Default::default()
+            },
+            files: Vec::new(),
+        };
+        let case = app::reports::file_report(&t.app, None, None, report(&town, "路由测试隐患一")).await.unwrap();
+        ids.insert("case", case.case_id.to_string());
+        let assigned = app::reports::file_report(&t.app, None, None, report(&town, "路由测试隐患二")).await.unwrap();
+        let qf = system_actor(t, &town).await;
+        let qf_organiser = Actor { role: domain::Role::Organiser, authority_is_town: true, ..qf };
+        app::cases::act(&t.app, &qf_organiser, assigned.case_id, app::cases::Step::Accept).await.unwrap();
+        let assign = app::cases::Step::Assign {
+            unit: ids["unit"].clone(),
+            grade: "general".into(),
+            deadline: (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string(),
+            summary: "请整改路由测试隐患".into(),
+        };
+        app::cases::act(&t.app, &qf_organiser, assigned.case_id, assign).await.unwrap();
+        ids.insert("assigned_case", assigned.case_id.to_string());
+        let other = app::reports::file_report(&t.app, None, None, report(&laisu, "来苏镇路由隐患")).await.unwrap();
+        ids.insert("other_case", other.case_id.to_string());
+        let enterprise = find_unit(t, &admin, "青峰示例建材有限公司", "enterprise").await;
+        let token =
+            app::reports::whistle_token(&t.app, &qf_organiser, enterprise.parse().unwrap(), false).await.unwrap();
+        ids.insert("whistle", token);
         Fixtures { ids }
     }
 
@@ -723,7 +851,7 @@ async fn walk(column: usize) -> Vec<Cell> {
         };
         let twin = if case.path.contains("{other_") {
             let missing = uuid::Uuid::now_v7().to_string();
-            let twin_path = ["{other_unit}", "{other_user}", "{other_file}"]
+            let twin_path = ["{other_unit}", "{other_user}", "{other_file}", "{other_case}"]
                 .iter()
                 .fold(case.path.to_owned(), |p, k| p.replace(k, &missing));
             Some(send(&t, &client, &fx, case.method, &fx.fill(&twin_path), case.payload).await)
@@ -744,7 +872,16 @@ async fn walk_everyone() -> Vec<Cell> {
 }
 
 fn error_code(res: &TestResponse) -> Option<String> {
-    serde_json::from_slice::<Value>(&res.body).ok()?["error"]["code"].as_str().map(str::to_owned)
+    let v = serde_json::from_slice::<Value>(&res.body).ok()?;
+    // Open311 answers errors as the spec's list of {code, description}, the code being the HTTP status.
+    if let Some(code) = v[0]["code"].as_u64() {
+        return match code {
+            403 => Some("forbidden".into()),
+            404 => Some("not_found".into()),
+            _ => None,
+        };
+    }
+    v["error"]["code"].as_str().map(str::to_owned)
 }
 
 fn is_html(res: &TestResponse) -> bool {

@@ -5,6 +5,7 @@
 mod audit;
 mod campaigns;
 mod files;
+mod hazards;
 mod session;
 mod units;
 mod users;
@@ -48,4 +49,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(files::router())
         .merge(campaigns::router())
         .merge(work::router())
+        .merge(hazards::router())
 }

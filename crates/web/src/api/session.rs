@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::session::ClientIp;
 use crate::session::{ApiActor, MaybeActor, session_cookie};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -53,21 +54,12 @@ fn info(a: &app::auth::Actor) -> SessionInfo {
     }
 }
 
-struct Ip(String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Ip {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Ip(crate::session::client_ip(parts)))
-    }
-}
-
 /// 登录：用户名和密码换取会话（Cookie）与 CSRF 令牌。
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 201, body = SessionInfo), (status = 401, body = crate::api::ErrorBody), (status = 429, body = crate::api::ErrorBody)))]
 async fn create_session(
     State(state): State<AppState>,
-    Ip(ip): Ip,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let login = app::auth::login(&state.app, &req.username, &req.password, &ip).await?;

@@ -5,7 +5,6 @@ use app::Error;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +14,7 @@ use super::{Chrome, FieldErrors, render, render_status, safe_next};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Lang;
-use crate::session::{MaybeActor, PageActor, client_ip, session_cookie};
+use crate::session::{ClientIp, MaybeActor, PageActor, session_cookie};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,16 +59,6 @@ struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
-}
-
-/// The client address as a `Parts` extractor would see it.
-struct ClientIp(String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
-    }
 }
 
 async fn login(

@@ -8,8 +8,10 @@ mod auth;
 mod board;
 mod campaigns;
 mod files;
+mod hazards;
 mod home;
 mod portal;
+mod reports;
 mod tasks;
 mod units;
 mod users;
@@ -43,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(board::router())
         .merge(activities::router())
+        .merge(reports::router())
+        .merge(hazards::router())
 }
 
 /// One entry of the navigation bar.
@@ -87,9 +91,18 @@ impl Chrome {
             if a.role.reads_audit_trail() {
                 add("/audit", "nav-audit");
             }
+            if a.role.handles_hazards() || matches!(a.role, Role::Liaison | Role::Custodian | Role::Auditor) {
+                add("/hazards", "nav-hazards");
+            }
             add("/notifications", "nav-notifications");
         } else {
             nav.push(NavItem { href: "/notices", label: lang.t("nav-notices"), active: path.starts_with("/notices") });
+            nav.push(NavItem { href: "/report", label: lang.t("nav-report"), active: path == "/report" });
+            nav.push(NavItem {
+                href: "/report/follow",
+                label: lang.t("nav-follow"),
+                active: path.starts_with("/report/follow"),
+            });
         }
         Chrome {
             lang,

@@ -1,0 +1,466 @@
+//! Hazard reports end to end through the router: an anonymous report from the public form with a photo is
+//! taken up, given to a village, fixed and closed, and its reporter reads the reply with the receipt code;
+//! a named reporter's identity stays sealed everywhere but in a custodian's audited reveal; photos lose their
+//! GPS; and bad input (a video named .jpg, an SVG, guessed codes, a flood, another unit's case) is refused
+//! with nothing stored. SQLite, and PostgreSQL when configured.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+use testkit::{Client, TestApp, TestResponse};
+
+const PHOTO: &[u8] = include_bytes!("fixtures/consultation-point.jpg");
+/// The canaries: if either shows up anywhere a non-custodian can reach, the identity leaked.
+const CANARY_NAME: &str = "甄鸣哨";
+const CANARY_PHONE: &str = "13987654321";
+
+/// Sends a multipart form with text fields and any number of files (name, bytes) under `files`.
+async fn form(t: &TestApp, who: &Client, uri: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> TestResponse {
+    let boundary = "hazard-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = Request::post(uri)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    t.send(who, req).await
+}
+
+async fn count(t: &TestApp, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(p).await).unwrap()
+}
+
+async fn town(t: &TestApp) -> String {
+    store::units::find_by_code_or_name(&t.app.db, "青峰镇").await.unwrap().unwrap().id.to_string()
+}
+
+async fn unit_id(t: &TestApp, name: &str) -> String {
+    store::units::find_by_code_or_name(&t.app.db, name).await.unwrap().unwrap().id.to_string()
+}
+
+/// The receipt code on a receipt page.
+fn code_on(page: &str) -> String {
+    let at = page.find("id=\"receipt-code\">").expect("a receipt code on the page");
+    let rest = &page[at + "id=\"receipt-code\">".len()..];
+    rest[..rest.find('<').unwrap()].to_owned()
+}
+
+/// An anonymous report with the photo through the public form; its receipt code.
+async fn report_from_the_form(t: &TestApp, extra: &[(&str, &str)]) -> String {
+    let town = town(t).await;
+    let mut fields = vec![
+        ("town", town.as_str()),
+        ("category", "town_gas"),
+        ("description", "老街饭店后厨液化气瓶与灶具没有分隔，软管老化开裂"),
+        ("location", "青峰场社区老街 12 号"),
+        ("anonymous", "1"),
+    ];
+    fields.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    fields.extend_from_slice(extra);
+    let res = form(t, &Client::default(), "/report", &fields, &[("IMG_20260616_张三手机.jpg", PHOTO)]).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
+    code_on(&res.text())
+}
+
+async fn the_case(t: &TestApp, staff: &Client) -> Value {
+    let list = t.get(staff, "/api/v1/hazards").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let id = list.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    t.get(staff, &format!("/api/v1/hazards/{id}")).await.json()
+}
+
+async fn step(t: &TestApp, who: &Client, id: &str, body: Value) -> TestResponse {
+    t.json(who, Method::POST, &format!("/api/v1/hazards/{id}/steps"), body).await
+}
+
+async fn lookup(t: &TestApp, code: &str) -> TestResponse {
+    t.json(&Client::default(), Method::POST, "/api/v1/public/reports/lookup", json!({ "code": code })).await
+}
+
+#[tokio::test]
+async fn an_anonymous_report_goes_from_the_public_form_through_a_village_fix_to_closed_and_the_reporter_reads_the_reply()
+ {
+    let t = TestApp::new().await;
+    let code = report_from_the_form(&t, &[]).await;
+    let followed = lookup(&t, &code.to_lowercase()).await;
+    assert_eq!(followed.json()["status"], "received", "{}", followed.text());
+
+    let org = t.login_demo("qf.organiser").await;
+    let case = the_case(&t, &org).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(case["named"], false);
+    assert_eq!(case["files"][0]["original_name"], "举报照片-1.jpg", "the server names reporter files");
+
+    // The photo served back has no GPS (nor any EXIF), though the one sent had.
+    assert!(app::evidence::read_exif(PHOTO).latitude.is_some());
+    let photo = t.get(&org, &format!("/files/{}", case["files"][0]["file_id"].as_str().unwrap())).await;
+    assert_eq!(photo.status, StatusCode::OK);
+    assert_eq!(app::evidence::read_exif(&photo.body), app::evidence::Exif::default());
+
+    // Closing before anything was fixed is refused by the case's state machine.
+    let early = step(&t, &org, &id, json!({ "step": "close", "reply": "已处理完毕" })).await;
+    assert_eq!(
+        (early.status, early.json()["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("case_not_accepted"))
+    );
+
+    assert!(step(&t, &org, &id, json!({ "step": "accept" })).await.status.is_success());
+    let village = unit_id(&t, "胡豆坪村").await;
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    let assigned = step(
+        &t,
+        &org,
+        &id,
+        json!({ "step": "assign", "unit_id": village, "grade": "general", "deadline": deadline,
+                "summary": "老街 12 号饭店后厨气瓶未分隔，请督促整改并拍照反馈" }),
+    )
+    .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text());
+
+    // The village's liaison sees staff's summary, never the report's own words or its photo.
+    let liaison = t.login_demo("qf.liaison").await;
+    let seen = t.get(&liaison, &format!("/api/v1/hazards/{id}")).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text());
+    let seen = seen.json();
+    assert_eq!(seen["description"], Value::Null);
+    assert!(seen["files"].as_array().unwrap().is_empty());
+    assert!(!seen.to_string().contains("软管老化开裂"));
+    let page = t.get(&liaison, &format!("/hazards/{id}")).await.text();
+    assert!(page.contains("请督促整改") && !page.contains("软管老化开裂"));
+
+    // The liaison hands in the fix with a photo, through the page.
+    let fixed = form(
+        &t,
+        &liaison,
+        &format!("/hazards/{id}/rectify?_csrf={}", liaison.csrf),
+        &[("text", "已加装隔断，更换软管，见照片")],
+        &[("整改后.jpg", PHOTO)],
+    )
+    .await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER, "{}", fixed.text());
+    assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["status"], "rectified");
+
+    let closed = step(
+        &t,
+        &org,
+        &id,
+        json!({ "step": "close", "reply": "经现场核查，气瓶间已隔断，软管已更换。感谢您的举报！" }),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text());
+
+    let followed = lookup(&t, &code).await.json();
+    assert_eq!(followed["status"], "closed");
+    assert_eq!(followed["closed"], true);
+    assert!(followed["reply"].as_str().unwrap().contains("感谢您的举报"));
+    let steps: Vec<&str> =
+        followed["steps"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["received", "accepted", "assigned", "rectified", "closed"]);
+    // The reporter's page says the same (the code travels in the body, never in a URL).
+    let page = t.post_form(&Client::default(), "/report/follow", &[("code", &code)]).await;
+    assert!(page.text().contains("已销号") && page.text().contains("感谢您的举报"), "{}", page.text());
+
+    // Every step is in the trail.
+    let actions: Vec<String> = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, String>(
+        "SELECT action FROM audit_event WHERE action LIKE 'hazard.%' ORDER BY seq"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(actions, ["hazard.report", "hazard.accepted", "hazard.assigned", "hazard.rectified", "hazard.closed"]);
+}
+
+#[tokio::test]
+async fn a_named_reporters_identity_is_sealed_and_only_a_custodian_with_a_reason_reveals_it_in_the_trail() {
+    let t = TestApp::new().await;
+    let code = report_from_the_form(&t, &[("anonymous", "0"), ("name", CANARY_NAME), ("phone", CANARY_PHONE)]).await;
+    assert_eq!(code.replace('-', "").len(), 26);
+    let org = t.login_demo("qf.organiser").await;
+    let case = the_case(&t, &org).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(case["named"], true);
+    assert_eq!(case["allowed"]["reveal"], false);
+
+    for who in ["qf.organiser", "qf.reviewer", "qf.admin", "qf.auditor", "yc.supervisor"] {
+        let c = t.login_demo(who).await;
+        let r = t
+            .json(&c, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实举报人身份" }))
+            .await;
+        assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{who}: {}", r.status);
+        assert!(!r.text().contains(CANARY_PHONE));
+    }
+    let custodian = t.login_demo("qf.custodian").await;
+    let no_reason =
+        t.json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "" })).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let before = count(&t, "audit_event").await;
+    let revealed = t
+        .json(
+            &custodian,
+            Method::POST,
+            &format!("/api/v1/hazards/{id}/reveal"),
+            json!({ "reason": "发放举报奖励需核实身份" }),
+        )
+        .await;
+    assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.text());
+    assert_eq!(revealed.json()["phone"], CANARY_PHONE);
+    assert_eq!(revealed.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(count(&t, "audit_event").await, before + 1);
+    let reason: String = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, String>(
+        "SELECT summary FROM audit_event WHERE action = 'hazard.reveal'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(reason.contains("发放举报奖励需核实身份") && !reason.contains(CANARY_PHONE));
+
+    // The stored row holds ciphertext only.
+    let sealed: Vec<u8> =
+        store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, Vec<u8>>("SELECT sealed FROM hazard_identity")
+            .fetch_one(p)
+            .await)
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains(CANARY_PHONE));
+}
+
+/// Every text a signed-in non-custodian (and anyone) can reach after a named report went the whole way.
+#[tokio::test]
+async fn the_reporters_name_and_phone_appear_nowhere_a_non_custodian_can_reach() {
+    let t = TestApp::new().await;
+    let code = report_from_the_form(&t, &[("anonymous", "0"), ("name", CANARY_NAME), ("phone", CANARY_PHONE)]).await;
+    let org = t.login_demo("qf.organiser").await;
+    let case = the_case(&t, &org).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    let village = unit_id(&t, "胡豆坪村").await;
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(5)).to_string();
+    step(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline, "summary": "请立即整改燃气隐患" })).await;
+    let custodian = t.login_demo("qf.custodian").await;
+    t.json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实" })).await;
+    app::jobs::run_until_idle(&t.app, "test").await.unwrap();
+
+    let mut reached = Vec::new();
+    let anyone = Client::default();
+    reached.push(lookup(&t, &code).await);
+    reached.push(t.post_form(&anyone, "/report/follow", &[("code", &code)]).await);
+    for who in ["qf.organiser", "qf.reviewer", "qf.liaison", "qf.admin", "qf.auditor", "yc.supervisor", "qf.custodian"]
+    {
+        let c = t.login_demo(who).await;
+        for path in [
+            "/hazards".to_owned(),
+            format!("/hazards/{id}"),
+            "/api/v1/hazards".to_owned(),
+            format!("/api/v1/hazards/{id}"),
+            "/notifications".to_owned(),
+            "/api/v1/notifications".to_owned(),
+            "/audit".to_owned(),
+            "/api/v1/audit".to_owned(),
+            "/".to_owned(),
+        ] {
+            reached.push(t.get(&c, &path).await);
+        }
+        for f in case["files"].as_array().unwrap() {
+            reached.push(t.get(&c, &format!("/files/{}", f["file_id"].as_str().unwrap())).await);
+        }
+    }
+    for r in &reached {
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            !body.contains(CANARY_NAME) && !body.contains(CANARY_PHONE),
+            "leaked: {}",
+            body.chars().take(400).collect::<String>()
+        );
+    }
+    // Nor anywhere in the database but the sealed row.
+    for (table, column) in [
+        ("hazard_case", "description"),
+        ("hazard_case", "location"),
+        ("hazard_event", "COALESCE(note, '') || COALESCE(detail, '')"),
+        ("audit_event", "summary"),
+        ("notification", "title || body"),
+        ("stored_file", "original_name"),
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE $1 OR {column} LIKE $2");
+        let n = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(format!("%{CANARY_NAME}%"))
+            .bind(format!("%{CANARY_PHONE}%"))
+            .fetch_one(p)
+            .await)
+        .unwrap();
+        assert_eq!(n, 0, "{table}.{column}");
+    }
+    // On SQLite: not in the database file or its write-ahead log, as bytes.
+    if t.db.url.starts_with("sqlite") || t.db.url.is_empty() {
+        for entry in walk(&t.db.dir.path().join("data")) {
+            let bytes = std::fs::read(&entry).unwrap();
+            for canary in [CANARY_NAME, CANARY_PHONE] {
+                assert!(
+                    !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                    "{canary} in {}",
+                    entry.display()
+                );
+            }
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_video_named_jpg_an_svg_and_a_bad_form_are_refused_with_nothing_stored_and_the_text_kept() {
+    let t = TestApp::new().await;
+    let town = town(&t).await;
+    let base = [
+        ("town", town.as_str()),
+        ("category", "fire_safety"),
+        ("description", "商铺消防通道被货物堵塞"),
+        ("location", "青峰场社区"),
+        ("anonymous", "1"),
+    ];
+    let video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x00\x00\x00\x08free";
+    let renamed = form(&t, &Client::default(), "/report", &base, &[("fire.jpg", video)]).await;
+    assert_eq!(renamed.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", renamed.text());
+    assert!(renamed.text().contains("商铺消防通道被货物堵塞"), "what was typed comes back");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let scripted = form(&t, &Client::default(), "/report", &base, &[("map.svg", svg)]).await;
+    assert_eq!(scripted.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let broken =
+        form(&t, &Client::default(), "/report", &base, &[("photo.jpg", b"\xFF\xD8\xFF\xE0 not really a photo")]).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", broken.text());
+    let mut missing = base.to_vec();
+    missing[2] = ("description", "");
+    let empty = form(&t, &Client::default(), "/report", &missing, &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().contains("商铺") || empty.text().contains("请说明"), "{}", empty.text());
+    assert_eq!(count(&t, "hazard_case").await, 0);
+    assert_eq!(count(&t, "stored_file").await, 0);
+
+    let api = t
+        .json(
+            &Client::default(),
+            Method::POST,
+            "/api/v1/public/reports",
+            json!({ "category": "nuclear", "description": "x" }),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.json()["error"]["code"], "invalid_input");
+    assert_eq!(count(&t, "hazard_case").await, 0);
+}
+
+#[tokio::test]
+async fn guessed_receipt_codes_find_nothing_and_then_get_429_and_a_flood_of_reports_gets_429() {
+    let t = TestApp::with_config(|c| {
+        c.receipt_lookups_per_hour = 30;
+        c.reports_per_hour = 5;
+    })
+    .await;
+    app::demo::load(&t.app).await.unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..40u8 {
+        let guess = domain::hazards::receipt_code(&[i; 17]);
+        statuses.push(lookup(&t, &guess).await.status);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == StatusCode::NOT_FOUND), "{statuses:?}");
+    assert!(statuses[30..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let malformed =
+        t.json(&Client::default(), Method::POST, "/api/v1/public/reports/lookup", json!({ "code": "1234" })).await;
+    assert_eq!(malformed.status, StatusCode::TOO_MANY_REQUESTS, "the limit counts every lookup");
+
+    let body = json!({ "town_id": town(&t).await, "category": "fire_safety", "description": "仓库门口堆放大量纸箱", "location": "牌坊坝村" });
+    let mut made = Vec::new();
+    for _ in 0..7 {
+        made.push(t.json(&Client::default(), Method::POST, "/api/v1/public/reports", body.clone()).await.status);
+    }
+    assert_eq!(made[..5], [StatusCode::CREATED; 5]);
+    assert_eq!(made[5..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    assert_eq!(count(&t, "hazard_case").await, 5, "every accepted report is kept, no refused one");
+}
+
+#[tokio::test]
+async fn a_liaison_sees_only_cases_given_to_their_unit() {
+    let t = TestApp::new().await;
+    report_from_the_form(&t, &[]).await;
+    let org = t.login_demo("qf.organiser").await;
+    let case = the_case(&t, &org).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let liaison = t.login_demo("qf.liaison").await;
+    assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&liaison, "/api/v1/hazards").await.json()["total"], 0);
+    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    let other = unit_id(&t, "佛岩寺村").await;
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string();
+    let r = step(&t, &org, &id, json!({ "step": "assign", "unit_id": other, "grade": "general", "deadline": deadline, "summary": "请核查整改燃气隐患" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
+    let fix = step(&t, &liaison, &id, json!({ "step": "rectify", "text": "已整改完毕" })).await;
+    assert_eq!(fix.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["status"], "assigned");
+}
+
+#[tokio::test]
+async fn a_hotline_call_gets_a_code_for_the_caller_and_an_overdue_case_is_escalated_once() {
+    let t = TestApp::new().await;
+    let org = t.login_demo("qf.organiser").await;
+    let call = t
+        .json(
+            &org,
+            Method::POST,
+            "/api/v1/hazards",
+            json!({ "channel": "hotline", "category": "城镇燃气",
+            "description": "来电反映加气站附近有燃气味", "location": "凌阁堂村加气站" }),
+        )
+        .await;
+    assert_eq!(call.status, StatusCode::CREATED, "{}", call.text());
+    let code = call.json()["code"].as_str().unwrap().to_owned();
+    let id = call.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(lookup(&t, &code).await.json()["status"], "received");
+    assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["channel"], "hotline");
+    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    let village = unit_id(&t, "凌阁堂村").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    step(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": today, "summary": "加气站燃气泄漏排查" })).await;
+    // Move the deadline into the past, as time would.
+    store::on_db!(&t.app.db, |p| sqlx::query("UPDATE hazard_case SET deadline = $1")
+        .bind(chrono::Utc::now().date_naive() - chrono::Duration::days(2))
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    assert_eq!(app::cases::escalate_overdue(&t.app).await.unwrap(), 1);
+    assert_eq!(app::cases::escalate_overdue(&t.app).await.unwrap(), 0, "once");
+    let overdue = t.get(&org, "/api/v1/hazards?overdue=1").await.json();
+    assert_eq!(overdue["total"], 1);
+    assert_eq!(overdue["items"][0]["escalated"], true);
+    let told: i64 = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM notification WHERE title LIKE '隐患整改逾期%'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(told >= 2, "the organiser and the reviewer are told: {told}");
+}
