@@ -338,3 +338,84 @@ async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_b
     assert!(fits_the_screen(&c).await, "the board page itself does not scroll sideways (its table does)");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_the_code_shows_the_reply() {
+    let app = TestApp::new().await;
+    let Some((_driver, c)) = browser(360).await else { return };
+    let base = serve(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("现场.jpg");
+    let original = include_bytes!("../../web/tests/fixtures/consultation-point.jpg");
+    std::fs::write(&photo, original).unwrap();
+    assert!(app::evidence::read_exif(original).latitude.is_some(), "the photo sent carries GPS");
+
+    // Anyone, on a phone, without signing in: reports anonymously with a photo and keeps the code.
+    c.goto(&format!("{base}/report")).await.unwrap();
+    c.find(Locator::XPath("//select[@id='town']/option[text()='青峰镇']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#category option[value='town_gas']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("description")).await.unwrap().send_keys("老街饭店后厨液化气瓶与灶具没有分隔").await.unwrap();
+    c.find(Locator::Id("location")).await.unwrap().send_keys("青峰场社区老街 12 号").await.unwrap();
+    c.find(Locator::Id("files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    assert!(fits_the_screen(&c).await, "the report form scrolls sideways at 360 px");
+    click(&c, "form[action='/report'] button.primary").await;
+    shows(&c, "举报已收到").await;
+    let code = text(&c, "#receipt-code").await;
+    assert_eq!(code.replace('-', "").len(), 26, "{code}");
+    assert!(fits_the_screen(&c).await, "the receipt scrolls sideways at 360 px");
+
+    // Staff take it up and give it to the village with a deadline.
+    sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/hazards")).await.unwrap();
+    c.find(Locator::Css("td a[href^='/hazards/']")).await.unwrap().click().await.unwrap();
+    let case = arrive_at(&c, "the case", |p| p.starts_with("/hazards/") && p.len() > 20).await;
+    click(&c, "form[action$='/accept'] button").await;
+    shows(&c, "已受理").await;
+    c.find(Locator::XPath("//select[@id='unit']/option[text()='胡豆坪村']")).await.unwrap().click().await.unwrap();
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    c.execute("document.getElementById('deadline').value = arguments[0]", vec![json!(deadline)]).await.unwrap();
+    c.find(Locator::Id("summary")).await.unwrap().send_keys("老街 12 号饭店后厨气瓶未分隔，请督促整改并拍照反馈").await.unwrap();
+    click(&c, "form[action$='/assign'] button.primary").await;
+    shows(&c, "已交办").await;
+    assert!(fits_the_screen(&c).await, "the case page scrolls sideways at 360 px");
+    sign_out(&c).await;
+
+    // The village's liaison hands in the fix with a photo.
+    sign_in(&c, &base, "qf.liaison", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}{case}")).await.unwrap();
+    shows(&c, "请督促整改并拍照反馈").await;
+    assert!(!text(&c, "main").await.contains("液化气瓶与灶具没有分隔"), "the unit never reads the report itself");
+    c.find(Locator::Id("text")).await.unwrap().send_keys("已加装隔断、更换软管").await.unwrap();
+    c.find(Locator::Id("files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    click(&c, "form[action*='/rectify'] button.primary").await;
+    shows(&c, "已整改待核查").await;
+    sign_out(&c).await;
+
+    // Staff verify and close it with a reply.
+    sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}{case}")).await.unwrap();
+    c.find(Locator::Id("reply")).await.unwrap().send_keys("经现场核查，气瓶间已隔断。感谢您的举报！").await.unwrap();
+    click(&c, "form[action$='/close'] button.primary").await;
+    shows(&c, "已销号").await;
+    sign_out(&c).await;
+
+    // The reporter's code shows the case closed, with the reply.
+    c.goto(&format!("{base}/report/follow")).await.unwrap();
+    c.find(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+    click(&c, "form[action='/report/follow'] button.primary").await;
+    shows(&c, "已销号").await;
+    assert!(text(&c, "#follow-reply").await.contains("感谢您的举报"));
+    assert!(fits_the_screen(&c).await, "the follow page scrolls sideways at 360 px");
+    c.close().await.unwrap();
+
+    // The reporter's photo as served back has no GPS tag.
+    let org = app.login_demo("qf.organiser").await;
+    let id = case.trim_start_matches("/hazards/");
+    let view = app.get(&org, &format!("/api/v1/hazards/{id}")).await.json();
+    let report_photo = view["files"].as_array().unwrap().iter().find(|f| f["stage"] == "report").unwrap();
+    let served = app.get(&org, &format!("/files/{}", report_photo["file_id"].as_str().unwrap())).await;
+    assert_eq!(app::evidence::read_exif(&served.body).latitude, None);
+}
