@@ -94,6 +94,15 @@ enum AdminCommand {
     },
     /// Create an account. Prints a one-time password unless --password-stdin is given.
     CreateUser(CreateUser),
+    /// Make an Open311 client key for a town (printed once; only its hash is kept).
+    Open311Key {
+        /// The town, by code or exact name.
+        #[arg(long)]
+        town: String,
+        /// Who the key is for, e.g. "区 12345 平台".
+        #[arg(long)]
+        client: String,
+    },
     /// Give an account a new password: a printed one-time password, or one read from stdin.
     ResetPassword {
         #[arg(long)]
@@ -317,6 +326,14 @@ async fn admin(app: &App, cmd: AdminCommand) -> Result<()> {
             } else {
                 say!("created {}; one-time password (shown once): {}", creds.username, creds.one_time_password);
             }
+        }
+        AdminCommand::Open311Key { town, client } => {
+            let t = store::units::find_by_code_or_name(&app.db, town.trim())
+                .await?
+                .filter(|u| u.kind == "town")
+                .ok_or_else(|| anyhow!("no town \"{town}\" (give its code or exact name)"))?;
+            let key = app::open311::create_key(app, &system, t.id, &client).await.map_err(app_error)?;
+            say!("Open311 api_key for {} ({client}), shown once: {key}", t.name);
         }
         AdminCommand::ResetPassword { username, password_stdin } => {
             let creds = if password_stdin {

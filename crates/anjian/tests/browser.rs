@@ -375,7 +375,12 @@ async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_t
     c.find(Locator::XPath("//select[@id='unit']/option[text()='胡豆坪村']")).await.unwrap().click().await.unwrap();
     let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
     c.execute("document.getElementById('deadline').value = arguments[0]", vec![json!(deadline)]).await.unwrap();
-    c.find(Locator::Id("summary")).await.unwrap().send_keys("老街 12 号饭店后厨气瓶未分隔，请督促整改并拍照反馈").await.unwrap();
+    c.find(Locator::Id("summary"))
+        .await
+        .unwrap()
+        .send_keys("老街 12 号饭店后厨气瓶未分隔，请督促整改并拍照反馈")
+        .await
+        .unwrap();
     click(&c, "form[action$='/assign'] button.primary").await;
     shows(&c, "已交办").await;
     assert!(fits_the_screen(&c).await, "the case page scrolls sideways at 360 px");

@@ -41,20 +41,36 @@ pub async fn whistle_enterprise(app: &App, token: &str) -> Result<String> {
     Ok(store::units::get(&app.db, unit).await?.filter(|u| u.active).ok_or(Error::NotFound)?.name)
 }
 
-/// An enterprise's whistle-blower link token, made on first ask: for the town's handlers and the
+/// The enterprise whose whistle-blower link the caller may manage: the town's handlers and the
 /// enterprise's own liaison (who prints it as a QR code on the notice board).
-pub async fn whistle_token(app: &App, actor: &Actor, unit: Uuid, renew: bool) -> Result<String> {
-    let u = store::units::get(&app.db, unit).await?.ok_or(Error::NotFound)?;
-    let own = actor.role == domain::Role::Liaison && actor.unit_id == Some(u.id);
-    let staff = actor.role.handles_hazards() && actor.authority_is_town && u.scope_path == actor.scope;
+async fn whistle_enterprise_of(app: &App, actor: &Actor, unit: Uuid) -> Result<store::units::UnitRow> {
+    let own = actor.role == domain::Role::Liaison && actor.unit_id == Some(unit);
+    let staff = actor.role.handles_hazards() && actor.authority_is_town;
     if !(own || staff) {
-        return Err(if actor.sees(&u.path) || own { Error::Forbidden } else { Error::NotFound });
+        return Err(Error::Forbidden);
+    }
+    let u = store::units::get(&app.db, unit).await?.ok_or(Error::NotFound)?;
+    if !own && u.scope_path != actor.scope {
+        return Err(Error::NotFound);
     }
     if u.kind != "enterprise" || !u.active {
         return Err(Error::Conflict {
             code: "not_an_enterprise", message: "吹哨人链接只给在册的企业".into()
         });
     }
+    Ok(u)
+}
+
+/// An enterprise's name and its live whistle-blower link token, if it has one.
+pub async fn whistle_link(app: &App, actor: &Actor, unit: Uuid) -> Result<(String, Option<String>)> {
+    let u = whistle_enterprise_of(app, actor, unit).await?;
+    let token = store::hazards::whistle_token(&app.db, u.id).await?;
+    Ok((u.name, token))
+}
+
+/// Makes the enterprise's whistle-blower link (or, with `renew`, a new one: the old link stops working).
+pub async fn whistle_token(app: &App, actor: &Actor, unit: Uuid, renew: bool) -> Result<String> {
+    let u = whistle_enterprise_of(app, actor, unit).await?;
     if !renew && let Some(t) = store::hazards::whistle_token(&app.db, u.id).await? {
         return Ok(t);
     }

@@ -500,6 +500,9 @@ const CASES: &[Case] = &[
     post("/report", REPORT_FILE,                                           ANYONE),
     get("/report/w/{whistle}",                                             ANYONE),
     post("/report/w/{whistle}", WHISTLE_FILE,                              ANYONE),
+    get("/units/{enterprise}/whistle",                                      REVIEWERS),
+    get("/units/{sibling}/whistle",                                        [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]),
+    post("/units/{enterprise}/whistle", NOTHING,                           REVIEWERS),
     get("/report/w/not-a-link",                                            [NF, NF, NF, NF, NF, NF, NF, NF]),
     get("/report/follow",                                                  ANYONE),
     post("/report/follow", BAD_CODE_FORM,                                  [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
@@ -765,6 +768,7 @@ impl Fixtures {
         let other = app::reports::file_report(&t.app, None, None, report(&laisu, "来苏镇路由隐患")).await.unwrap();
         ids.insert("other_case", other.case_id.to_string());
         let enterprise = find_unit(t, &admin, "青峰示例建材有限公司", "enterprise").await;
+        ids.insert("enterprise", enterprise.clone());
         let token =
             app::reports::whistle_token(&t.app, &qf_organiser, enterprise.parse().unwrap(), false).await.unwrap();
         ids.insert("whistle", token);

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/hazards/{id}/rectify", post(rectify).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/hazards/{id}/reveal", post(reveal))
         .route("/hazards/{id}/{step}", post(take_step))
+        .route("/units/{id}/whistle", get(show_whistle).post(make_whistle))
 }
 
 fn page_error(e: impl Into<Error>, lang: Lang) -> Response {
@@ -65,6 +66,7 @@ struct ListPage {
     overdue: bool,
     can_record: bool,
     can_self_check: bool,
+    own_unit: Option<Uuid>,
     offset: chrono::FixedOffset,
 }
 
@@ -102,6 +104,7 @@ async fn list_cases(
                 overdue: filter.overdue,
                 can_record: actor.role.handles_hazards() && actor.authority_is_town,
                 can_self_check,
+                own_unit: actor.unit_id,
                 offset: state.app.config.offset(),
             };
             render(&p, lang)
@@ -463,6 +466,70 @@ async fn reveal(
             res
         }
         Err(e @ (Error::Invalid(_) | Error::Conflict { .. })) => after_step(&state, lang, &actor, id, Err(e)).await,
+        Err(e) => page_error(e, lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "whistle.html")]
+struct WhistlePage {
+    c: Chrome,
+    unit_id: Uuid,
+    name: String,
+    link: Option<String>,
+    /// The link as an inline SVG QR code.
+    qr: String,
+}
+
+/// The address people scan: the configured public address, else the one this request came to.
+fn whistle_url(state: &AppState, headers: &axum::http::HeaderMap, token: &str) -> String {
+    let base = state.app.config.public_url.trim_end_matches('/').to_owned();
+    let base = if base.is_empty() {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        format!("http://{host}")
+    } else {
+        base
+    };
+    format!("{base}/report/w/{token}")
+}
+
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
+            // Inline in the page: without the XML declaration.
+            svg.split_once("?>").map_or(svg.clone(), |(_, rest)| rest.to_owned())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+async fn show_whistle(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match app::reports::whistle_link(&state.app, &actor, id).await {
+        Ok((name, token)) => {
+            let link = token.map(|t| whistle_url(&state, &headers, &t));
+            let qr = link.as_deref().map(qr_svg).unwrap_or_default();
+            let c = Chrome::new(lang, format!("{name} · {}", lang.t("whistle-title")), Some(&actor), "/units");
+            render(&WhistlePage { c, unit_id: id, name, link, qr }, lang)
+        }
+        Err(e) => page_error(e, lang),
+    }
+}
+
+async fn make_whistle(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+) -> Response {
+    match app::reports::whistle_token(&state.app, &actor, id, true).await {
+        Ok(_) => Redirect::to(&format!("/units/{id}/whistle")).into_response(),
         Err(e) => page_error(e, lang),
     }
 }

@@ -312,6 +312,8 @@ struct DetailPage {
     unit: UnitView,
     saved: bool,
     can_edit: bool,
+    /// An enterprise whose whistle-blower QR code the caller may manage.
+    whistle: bool,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +336,8 @@ async fn show_unit(
                 unit: view,
                 saved: q.saved.is_some(),
                 can_edit: actor.role.edits_unit_register(),
+                whistle: u.kind == "enterprise"
+                    && ((actor.role.handles_hazards() && actor.authority_is_town) || actor.unit_id == Some(u.id)),
             };
             render(&page, lang)
         }
