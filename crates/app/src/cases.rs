@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Role;
-use domain::hazards::{self, Channel, Grade, HazardEvent, HazardStatus, ReportInput};
+use domain::hazards::{self, Channel, Grade, HazardEvent, HazardStatus};
 use serde_json::json;
 use store::campaigns::NotificationRow;
 use store::hazards::{CaseFile, CaseQuery, CaseRow};
@@ -146,6 +146,12 @@ pub struct Allowed {
     pub reopen: bool,
     pub merge: bool,
     pub reveal: bool,
+    /// Confirm the reporter's reward (a closed major case from a reporter, not yet confirmed).
+    pub reward: bool,
+    /// Expose on the public board, or take it off.
+    pub expose: bool,
+    /// Download the rectification notice.
+    pub notice: bool,
 }
 
 /// A case as the caller may see it. For a liaison the report's own text, its files and anything about
@@ -181,13 +187,17 @@ pub struct CaseView {
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub escalated_at: Option<DateTime<Utc>>,
+    /// Staff only: the confirmed reward (fen) and whether it was claimed; the exposure text.
+    pub reward_fen: Option<i64>,
+    pub reward_claimed: bool,
+    pub public_text: Option<String>,
     pub files: Vec<CaseFile>,
     pub timeline: Vec<TimelineEntry>,
     pub allowed: Allowed,
 }
 
 /// The case, if the caller may see it (otherwise "not found", never "forbidden").
-async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<(CaseRow, store::units::UnitRow)> {
+pub(crate) async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<(CaseRow, store::units::UnitRow)> {
     let case = store::hazards::get(&app.db, id).await?.ok_or(Error::NotFound)?;
     let town = store::units::get(&app.db, case.authority_id).await?.ok_or(Error::NotFound)?;
     let ok = match actor.role {
@@ -200,7 +210,7 @@ async fn visible(app: &App, actor: &Actor, id: Uuid) -> Result<(CaseRow, store::
     if ok { Ok((case, town)) } else { Err(Error::NotFound) }
 }
 
-fn handler_of(actor: &Actor, town: &store::units::UnitRow) -> bool {
+pub(crate) fn handler_of(actor: &Actor, town: &store::units::UnitRow) -> bool {
     actor.role.handles_hazards() && actor.authority_is_town && actor.authority_id == town.id
 }
 
@@ -219,6 +229,13 @@ fn allowed(actor: &Actor, case: &CaseRow, town: &store::units::UnitRow, named: b
         reopen: staff && can(HazardEvent::Reopen),
         merge: staff && can(HazardEvent::Merge),
         reveal: actor.role.reveals_identities() && named,
+        reward: staff
+            && status == HazardStatus::Closed
+            && case.grade.as_deref() == Some(Grade::Major.as_str())
+            && case.receipt_hash.is_some()
+            && case.reward_confirmed_at.is_none(),
+        expose: staff && status == HazardStatus::Closed,
+        notice: (staff || unit) && case.summary.is_some() && case.unit_id.is_some() && status != HazardStatus::Merged,
     }
 }
 
@@ -296,6 +313,9 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
         created_at: case.created_at,
         closed_at: case.closed_at,
         escalated_at: case.escalated_at,
+        reward_fen: case.reward_fen.filter(|_| !liaison && case.reward_confirmed_at.is_some()),
+        reward_claimed: case.reward_claimed_at.is_some() && !liaison,
+        public_text: case.public_text.clone().filter(|_| case.exposed_at.is_some()),
         allowed: allowed(actor, &case, &town, named),
         files,
         timeline,
@@ -537,7 +557,7 @@ async fn notify(
     .await
 }
 
-fn refusal(code: &str) -> String {
+pub(crate) fn refusal(code: &str) -> String {
     match code {
         "case_final" => "此案件已办结（不予受理或已合并），不能再操作",
         "case_not_accepted" => "请先受理此举报",
@@ -553,109 +573,6 @@ fn refusal(code: &str) -> String {
 /// A case id, or its number `YH-…` (the id's tail), typed by staff.
 fn parse_case_ref(s: &str) -> Option<Uuid> {
     Uuid::parse_str(s.trim()).ok()
-}
-
-/// Staff's own entries: a hazard found on an inspection (taken up at once), or an enterprise's
-/// self-check (隐患大扫除) by its liaison — given to the enterprise itself to fix by a date.
-#[derive(Debug, Clone)]
-pub struct OwnEntry {
-    /// `Inspection` or `SelfCheck`.
-    pub channel: Channel,
-    pub input: ReportInput,
-    /// Inspection: the unit the hazard is at (optional). Self-check: ignored (the liaison's unit).
-    pub unit: String,
-    pub grade: String,
-    pub deadline: String,
-}
-
-pub async fn record_own(app: &App, actor: &Actor, entry: OwnEntry) -> Result<Uuid> {
-    let (channel, town, unit) = match (entry.channel, actor.role) {
-        (Channel::SelfCheck, Role::Liaison) => {
-            let unit =
-                store::units::get(&app.db, actor.unit_id.ok_or(Error::Forbidden)?).await?.ok_or(Error::NotFound)?;
-            if unit.kind != "enterprise" {
-                return Err(Error::Forbidden);
-            }
-            (Channel::SelfCheck, actor.authority_id, Some(unit))
-        }
-        (Channel::Inspection, r) if r.handles_hazards() && actor.authority_is_town => {
-            let unit = match entry.unit.trim() {
-                "" => None,
-                u => {
-                    let id = Uuid::parse_str(u).map_err(|_| Error::invalid("unit", "invalid", "请选择单位"))?;
-                    Some(
-                        store::units::get(&app.db, id)
-                            .await?
-                            .filter(|x| x.active && x.scope_path == actor.scope && x.id != actor.authority_id)
-                            .ok_or_else(|| Error::invalid("unit", "invalid", "请选择本镇的单位"))?,
-                    )
-                }
-            };
-            (Channel::Inspection, actor.authority_id, unit)
-        }
-        _ => return Err(Error::Forbidden),
-    };
-    let town = store::units::get(&app.db, town).await?.filter(|t| t.kind == "town").ok_or(Error::Forbidden)?;
-    let mut input = entry.input.clone();
-    input.anonymous = true;
-    let parsed = input.parse().map_err(Error::Invalid)?;
-    let today = crate::work::today(app);
-    let assignment = if channel == Channel::SelfCheck {
-        Some(
-            hazards::parse_assignment(&entry.grade, &entry.deadline, &parsed.description, today)
-                .map_err(Error::Invalid)?,
-        )
-    } else {
-        None
-    };
-    let now = store::now();
-    let status = if assignment.is_some() { HazardStatus::Assigned } else { HazardStatus::Accepted };
-    let case = CaseRow {
-        id: Uuid::now_v7(),
-        authority_id: town.id,
-        channel: channel.as_str().to_owned(),
-        category: parsed.category.to_owned(),
-        description: parsed.description.clone(),
-        location: parsed.location,
-        lat: parsed.point.map(|p| p.0),
-        lon: parsed.point.map(|p| p.1),
-        status: status.as_str().to_owned(),
-        grade: assignment.as_ref().map(|a| a.grade.as_str().to_owned()),
-        summary: assignment.as_ref().map(|a| a.summary.clone()),
-        unit_id: assignment.as_ref().and(unit.as_ref().map(|u| u.id)),
-        deadline: assignment.as_ref().map(|a| a.deadline),
-        subject_unit_id: unit.as_ref().map(|u| u.id),
-        reply: None,
-        merged_into: None,
-        receipt_hash: None,
-        anonymous: true,
-        escalated_at: None,
-        exposed_at: None,
-        public_text: None,
-        fine_fen: None,
-        reward_fen: None,
-        reward_confirmed_at: None,
-        reward_claimed_at: None,
-        created_by: actor.user_id,
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-    };
-    let mut tx = app.db.begin().await?;
-    store::hazards::insert(&mut tx, &case).await?;
-    event(&mut tx, &case, channel.as_str(), None, None, actor.user_id, now).await?;
-    record_in(
-        &mut tx,
-        actor,
-        &town.path,
-        "hazard.record",
-        "hazard_case",
-        Some(case.id),
-        json!({ "channel": channel.as_str(), "category": case.category, "unit": unit.as_ref().map(|u| &u.name) }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(case.id)
 }
 
 /// Cases past their deadline go to the town's handlers once (and show on the list as overdue).
@@ -715,19 +632,4 @@ pub async fn assignable_units(app: &App, actor: &Actor) -> Result<Vec<(Uuid, Str
         return Ok(Vec::new());
     }
     Ok(store::hazards::units_of_town(&app.db, &actor.scope, actor.authority_id).await?)
-}
-
-/// A 12350 call typed in by staff: a report with a receipt code the clerk reads out to the caller.
-pub async fn record_call(app: &App, actor: &Actor, input: ReportInput) -> Result<crate::reports::Receipt> {
-    crate::reports::file_report(
-        app,
-        Some(actor),
-        None,
-        crate::reports::NewReport {
-            source: crate::reports::Source::Hotline,
-            input: crate::reports::hotline_input(input),
-            files: Vec::new(),
-        },
-    )
-    .await
 }

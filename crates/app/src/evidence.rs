@@ -63,8 +63,8 @@ pub fn read_exif(bytes: &[u8]) -> Exif {
     }
 }
 
-/// A JPEG thumbnail (longest side 480 px, turned the way the camera was held) and the photo's size.
-pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
+/// A photo decoded within limits against decompression bombs, turned the way the camera was held.
+pub fn decode_upright(bytes: &[u8]) -> Result<image::DynamicImage, String> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(16_000);
@@ -75,6 +75,12 @@ pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// A JPEG thumbnail (longest side 480 px, turned the way the camera was held) and the photo's size.
+pub fn thumbnail(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
+    let img = decode_upright(bytes)?;
     let (w, h) = (img.width(), img.height());
     let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
     let mut out = Vec::new();

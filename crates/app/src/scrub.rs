@@ -6,7 +6,6 @@
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use image::{ImageDecoder, ImageReader, Limits};
 use store::files::kinds;
 
 /// What a reporter may attach.
@@ -15,16 +14,7 @@ pub const VIDEO_TYPES: &[&str] = &[kinds::MP4, kinds::MOV];
 
 /// A photo written anew as JPEG (or PNG when it has transparency), upright, without metadata.
 pub fn photo(bytes: &[u8]) -> Result<(Vec<u8>, &'static str), String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(16_000);
-    limits.max_image_height = Some(16_000);
-    limits.max_alloc = Some(512 << 20);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-    img.apply_orientation(orientation);
+    let img = crate::evidence::decode_upright(bytes)?;
     let mut out = Vec::new();
     if img.color().has_alpha() {
         img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| e.to_string())?;

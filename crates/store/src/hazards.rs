@@ -492,3 +492,118 @@ pub async fn insert_open311_client(
     .map(|_| ()))?;
     Ok(())
 }
+
+/// Cases staff exposed on the public board, newest first.
+pub async fn exposed(db: &Db, limit: i64) -> Result<Vec<CaseRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM hazard_case WHERE exposed_at IS NOT NULL ORDER BY exposed_at DESC LIMIT $1");
+    Ok(on_db!(db, |p| sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(sql.as_str())).bind(limit).fetch_all(p).await)?)
+}
+
+/// What statistics are made of: every case's category, grade, status, deadline and times, for towns
+/// under a path (the public figures: all towns).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CaseFacts {
+    pub category: String,
+    pub grade: Option<String>,
+    pub status: String,
+    pub deadline: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn facts(db: &Db, scope_prefix: &str) -> Result<Vec<CaseFacts>> {
+    let sql = "SELECT h.category, h.grade, h.status, h.deadline, h.created_at, h.closed_at FROM hazard_case h \
+               WHERE h.authority_id IN (SELECT id FROM unit WHERE path LIKE $1)";
+    let like = format!("{}%", scope_prefix.replace('%', ""));
+    Ok(on_db!(db, |p| sqlx::query_as::<_, CaseFacts>(sql).bind(&like).fetch_all(p).await)?)
+}
+
+/// One entry of the red/black list (安全行为红黑榜).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ListEntry {
+    pub id: Uuid,
+    pub authority_id: Uuid,
+    pub unit_id: Uuid,
+    pub unit_name: String,
+    pub list: String,
+    pub reason: String,
+    pub case_id: Option<Uuid>,
+    pub published_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub appeal_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+const ENTRY: &str = "SELECT e.id, e.authority_id, e.unit_id, u.name AS unit_name, e.list, e.reason, e.case_id, \
+     e.published_on, e.expires_on, e.appeal_note, e.created_at, e.withdrawn_at FROM list_entry e JOIN unit u ON u.id = e.unit_id";
+
+#[expect(clippy::too_many_arguments, reason = "one row's columns")]
+pub async fn insert_entry(
+    tx: &mut Tx,
+    id: Uuid,
+    town: Uuid,
+    unit: Uuid,
+    list: &str,
+    reason: &str,
+    case: Option<Uuid>,
+    published_on: NaiveDate,
+    expires_on: NaiveDate,
+    appeal_note: Option<&str>,
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |x| sqlx::query(
+        "INSERT INTO list_entry (id, authority_id, unit_id, list, reason, case_id, published_on, expires_on, \
+         appeal_note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )
+    .bind(id)
+    .bind(town)
+    .bind(unit)
+    .bind(list)
+    .bind(reason)
+    .bind(case)
+    .bind(published_on)
+    .bind(expires_on)
+    .bind(appeal_note)
+    .bind(by)
+    .bind(at)
+    .execute(x)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn entry(db: &Db, id: Uuid) -> Result<Option<ListEntry>> {
+    let sql = format!("{ENTRY} WHERE e.id = $1");
+    Ok(on_db!(db, |p| sqlx::query_as::<_, ListEntry>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?)
+}
+
+pub async fn withdraw_entry(tx: &mut Tx, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |x| sqlx::query("UPDATE list_entry SET withdrawn_at = $2 WHERE id = $1 AND withdrawn_at IS NULL")
+        .bind(id)
+        .bind(at)
+        .execute(x)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// A town's entries, newest first (staff), or every town's entries live on `on` (the public board).
+pub async fn entries(db: &Db, town: Option<Uuid>, live_on: Option<NaiveDate>) -> Result<Vec<ListEntry>> {
+    let sql = format!(
+        "{ENTRY} WHERE ($1 = $2 OR e.authority_id = $1) AND ($3 = 0 OR (e.withdrawn_at IS NULL AND \
+         e.published_on <= $4 AND e.expires_on >= $4)) ORDER BY e.published_on DESC, e.created_at DESC LIMIT 500"
+    );
+    Ok(on_db!(db, |p| sqlx::query_as::<_, ListEntry>(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(town.unwrap_or_default())
+        .bind(Uuid::nil())
+        .bind(i32::from(live_on.is_some()))
+        .bind(live_on.unwrap_or_default())
+        .fetch_all(p)
+        .await)?)
+}

@@ -371,14 +371,19 @@ async fn serve_blob(
 
 /// A workbook as a download, named in Chinese.
 pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    attachment_response(name, store::files::kinds::XLSX, bytes)
+}
+
+/// A document made for this download (a workbook, a notice): a file to save, never cached.
+pub fn attachment_response(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
     let name = app::files::clean_file_name(name);
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
-    let disposition =
-        HeaderValue::from_str(&format!("attachment; filename=\"board.xlsx\"; filename*=UTF-8''{encoded}"))
-            .unwrap_or(HeaderValue::from_static("attachment; filename=\"board.xlsx\""));
+    let ascii = if content_type == store::files::kinds::XLSX { "board.xlsx" } else { "document.docx" };
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"));
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(store::files::kinds::XLSX)),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],

@@ -464,3 +464,132 @@ async fn a_hotline_call_gets_a_code_for_the_caller_and_an_overdue_case_is_escala
     .unwrap();
     assert!(told >= 2, "the organiser and the reviewer are told: {told}");
 }
+
+#[tokio::test]
+async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_in_staffs_words_and_its_notice_reads_the_summary()
+ {
+    let t = TestApp::new().await;
+    let filed = t
+        .json(
+            &Client::default(),
+            Method::POST,
+            "/api/v1/public/reports",
+            json!({
+            "town_id": town(&t).await, "category": "hazardous_chemicals", "anonymous": false,
+            "name": CANARY_NAME, "phone": CANARY_PHONE,
+            "description": "加油站夜间违规向无证车辆散装销售汽油", "location": "青峰示例加油站" }),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text());
+    let code = filed.json()["code"].as_str().unwrap().to_owned();
+    let org = t.login_demo("qf.organiser").await;
+    let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
+    let village = unit_id(&t, "胡豆坪村").await;
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string();
+    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    step(
+        &t,
+        &org,
+        &id,
+        json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline,
+        "summary": "辖区加油站存在违规散装销售汽油问题，请配合立即整改" }),
+    )
+    .await;
+
+    // The rectification notice is written from the summary, for the unit too.
+    let liaison = t.login_demo("qf.liaison").await;
+    let docx = t.get(&liaison, &format!("/hazards/{id}/notice.docx")).await;
+    assert_eq!(docx.status, StatusCode::OK, "{}", docx.text());
+    let text = notice::decode(&docx.body).unwrap();
+    assert!(
+        text.contains("隐患整改通知书") && text.contains("违规散装销售汽油问题") && text.contains("胡豆坪村"),
+        "{text}"
+    );
+    assert!(!text.contains("无证车辆") && !text.contains(CANARY_NAME) && !text.contains(CANARY_PHONE));
+
+    // Nothing to reward or expose before the case is closed.
+    let early = step(&t, &org, &id, json!({ "step": "reward", "fine": "50000" })).await;
+    assert_eq!(early.json()["error"]["code"], "case_not_closed");
+    step(&t, &org, &id, json!({ "step": "rectify", "text": "已停止散装销售并处罚款" })).await;
+    let closed = step(&t, &org, &id, json!({ "step": "close", "reply": "经查属实，已依法处理" })).await;
+    assert_eq!(closed.json()["allowed"]["reward"], true, "{}", closed.text());
+
+    let bad = step(&t, &org, &id, json!({ "step": "reward", "fine": "五万" })).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rewarded = step(&t, &org, &id, json!({ "step": "reward", "fine": "50,000" })).await;
+    assert_eq!(rewarded.json()["reward_fen"], 750_000, "15 % of ¥50,000: {}", rewarded.text());
+    let again = step(&t, &org, &id, json!({ "step": "reward", "fine": "50000" })).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let seen = lookup(&t, &code).await.json();
+    assert_eq!((seen["reward_fen"].as_i64(), seen["reward_claimed"].as_bool()), (Some(750_000), Some(false)));
+    let claimed = t.post_form(&Client::default(), "/report/follow/claim", &[("code", &code)]).await;
+    assert!(claimed.text().contains("已申领"), "{}", claimed.text());
+    assert_eq!(lookup(&t, &code).await.json()["reward_claimed"], true);
+
+    // Exposed in staff's words, with the red list beside it; the figures count the case.
+    let exposed = step(
+        &t,
+        &org,
+        &id,
+        json!({ "step": "expose", "public_text": "青峰示例加油站违规散装销售汽油，已责令停止并依法处罚。" }),
+    )
+    .await;
+    assert_eq!(exposed.status, StatusCode::OK, "{}", exposed.text());
+    let enterprise = unit_id(&t, "青峰示例建材有限公司").await;
+    let listed = t
+        .post_form(
+            &org,
+            "/hazards/lists",
+            &[
+                ("unit", &enterprise),
+                ("list", "red"),
+                ("reason", "隐患自查整改及时，全年无事故"),
+                ("published_on", "2020-01-01"),
+                ("expires_on", "2020-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::SEE_OTHER, "an expired window is still an entry: {}", listed.text());
+    let today = chrono::Utc::now().date_naive();
+    let live = t
+        .post_form(
+            &org,
+            "/hazards/lists",
+            &[
+                ("unit", &enterprise),
+                ("list", "red"),
+                ("reason", "隐患自查整改及时，全年无事故"),
+                ("published_on", &today.to_string()),
+                ("expires_on", &(today + chrono::Duration::days(90)).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(live.status, StatusCode::SEE_OTHER);
+    let too_long = t
+        .post_form(
+            &org,
+            "/hazards/lists",
+            &[
+                ("unit", &enterprise),
+                ("list", "black"),
+                ("reason", "违规"),
+                ("published_on", "2026-01-01"),
+                ("expires_on", "2028-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let board = t.get(&Client::default(), "/api/v1/public/exposure").await.json();
+    assert_eq!(board["exposed"].as_array().unwrap().len(), 1);
+    assert!(board["exposed"][0]["text"].as_str().unwrap().contains("已责令停止"));
+    assert_eq!(board["red"].as_array().unwrap().len(), 1, "only the entry within its window: {board}");
+    assert_eq!(board["stats"]["total"], 1);
+    assert_eq!(board["stats"]["closed"], 1);
+    let page = t.get(&Client::default(), "/exposure").await.text();
+    assert!(page.contains("已责令停止") && page.contains("青峰示例建材有限公司"), "{page}");
+    for leak in [CANARY_NAME, CANARY_PHONE, "无证车辆"] {
+        assert!(!page.contains(leak) && !board.to_string().contains(leak), "{leak} on the public board");
+    }
+    let open311 = t.get(&Client::default(), &format!("/open311/v2/requests/{id}.json")).await.json();
+    assert_eq!(open311[0]["address"], "青峰示例加油站", "an exposed case shows its place");
+}

@@ -507,10 +507,12 @@ async fn the_openapi_document_lists_every_operation() {
     GET /api/v1/campaigns/{id}/tracks
     GET /api/v1/files/{id}
     GET /api/v1/hazards
+    GET /api/v1/hazards/stats
     GET /api/v1/hazards/{id}
     GET /api/v1/me/email
     GET /api/v1/my/work
     GET /api/v1/notifications
+    GET /api/v1/public/exposure
     GET /api/v1/public/notices
     GET /api/v1/public/notices/{id}
     GET /api/v1/session

@@ -528,6 +528,18 @@ const CASES: &[Case] = &[
     post("/hazards/{case}/reveal", REASON_FORM,                            [NO,  NO,  NO,  NO,  OK,  NO,  NO,  LOG]),
     post("/hazards/{other_case}/reveal", REASON_FORM,                      [NO,  NO,  NO,  NO,  NF,  NO,  NO,  LOG]),
     post("/hazards/{case}/no-such-step", NOTHING,                          NOBODY),
+    get("/hazards/stats",                                                  [NO,  OK,  OK,  NO,  OK,  OK,  OK,  LOG]),
+    get("/hazards/lists",                                                  [NO,  OK,  OK,  NO,  OK,  OK,  OK,  LOG]),
+    post("/hazards/lists", LIST_FORM,                                      REVIEWERS),
+    post("/hazards/lists/{missing}/withdraw", NOTHING,                     [NO,  NF,  NF,  NO,  NO,  NO,  NO,  LOG]),
+    get("/hazards/{assigned_case}/notice.docx",                            [NO,  OK,  OK,  OK,  NO,  NO,  NO,  LOG]),
+    get("/hazards/{other_case}/notice.docx",                               [NO,  NF,  NF,  NF,  NO,  NO,  NO,  LOG]),
+    // {case} is not closed: nothing to reward or expose yet.
+    post("/hazards/{case}/reward", FINE_FORM,                              [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]),
+    post("/hazards/{case}/expose", EXPOSE_FORM,                            [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]),
+    get("/exposure",                                                       ANYONE),
+    get("/api/v1/public/exposure",                                         ANYONE),
+    get("/api/v1/hazards/stats",                                           [NO,  OK,  OK,  NO,  OK,  OK,  OK,  LOG]),
     get("/api/v1/hazards",                                                 [NO,  OK,  OK,  OK,  OK,  OK,  OK,  LOG]),
     post("/api/v1/hazards", HOTLINE_JSON,                                  REVIEWERS),
     get("/api/v1/hazards/{case}",                                          [NF,  OK,  OK,  NF,  OK,  OK,  OK,  LOG]),
@@ -590,6 +602,15 @@ const HOTLINE_JSON: Payload = Payload::Json(
     r#"{"channel": "hotline", "category": "town_gas", "description": "来电反映有燃气味", "location": "凌阁堂村"}"#,
 );
 const ACCEPT_JSON: Payload = Payload::Json(r#"{"step": "accept"}"#);
+const LIST_FORM: Payload = Payload::Form(&[
+    ("unit", "{enterprise}"),
+    ("list", "red"),
+    ("reason", "连续三年无事故，隐患自查整改及时"),
+    ("published_on", "2026-01-01"),
+    ("expires_on", "2026-12-31"),
+]);
+const FINE_FORM: Payload = Payload::Form(&[("fine", "50000")]);
+const EXPOSE_FORM: Payload = Payload::Form(&[("public_text", "某饭店后厨液化气瓶与灶具未分隔，已责令整改到位。")]);
 
 // Names that must never appear in a refusal: the things refused, and their neighbours.
 const OTHER_UNIT_NAME: &str = "来苏镇应急办（示例）";

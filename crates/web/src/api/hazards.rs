@@ -2,7 +2,8 @@
 //! and for staff and units the case list, one case, entering calls and findings, each step, and the
 //! custodian's reveal.
 
-use app::cases::{OwnEntry, Step};
+use app::cases::Step;
+use app::entries::OwnEntry;
 use app::reports::{NewReport, Source};
 use axum::Json;
 use axum::extract::State;
@@ -28,6 +29,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case))
         .routes(routes!(take_step))
         .routes(routes!(reveal_reporter))
+        .routes(routes!(case_figures))
+        .routes(routes!(public_board))
+}
+
+/// 曝光台（无需登录）：公开曝光的案件、有效期内的红黑榜、办理统计。
+#[utoipa::path(get, path = "/api/v1/public/exposure", tag = "hazards", responses((status = 200, body = serde_json::Value)))]
+async fn public_board(State(state): State<AppState>) -> Result<Json<app::publicity::Board>, ApiError> {
+    Ok(Json(app::publicity::public_board(&state.app).await?))
+}
+
+/// 隐患统计：本镇（区：所辖各镇）案件按行业、等级、状态，销号用时中位数，逾期数。
+#[utoipa::path(get, path = "/api/v1/hazards/stats", tag = "hazards",
+    responses((status = 200, body = serde_json::Value), (status = 403, body = crate::api::ErrorBody)))]
+async fn case_figures(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<app::publicity::Stats>, ApiError> {
+    if !(actor.role.handles_hazards() || matches!(actor.role, domain::Role::Custodian | domain::Role::Auditor)) {
+        return Err(app::Error::Forbidden.into());
+    }
+    Ok(Json(app::publicity::stats(&state.app, &actor.scope).await?))
 }
 
 fn no_store(res: impl IntoResponse) -> Response {
@@ -190,13 +212,13 @@ async fn record_case(
     };
     match body.channel.as_str() {
         "hotline" => {
-            let r = app::cases::record_call(&state.app, &actor, input).await?;
+            let r = app::entries::record_call(&state.app, &actor, input).await?;
             Ok(no_store((StatusCode::CREATED, Json(serde_json::json!({ "id": r.case_id, "code": r.code })))))
         }
         "inspection" | "self_check" => {
             let channel = if body.channel == "self_check" { Channel::SelfCheck } else { Channel::Inspection };
             let entry = OwnEntry { channel, input, unit: body.unit_id, grade: body.grade, deadline: body.deadline };
-            let id = app::cases::record_own(&state.app, &actor, entry).await?;
+            let id = app::entries::record_own(&state.app, &actor, entry).await?;
             Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
         }
         _ => Err(app::Error::invalid("channel", "invalid", "来源应为 hotline、inspection 或 self_check").into()),
@@ -238,9 +260,15 @@ pub struct StepBody {
     /// Merge: the case this one duplicates.
     #[serde(default)]
     into: String,
+    /// Reward (a closed major case): the fine in yuan; the reward is 15 % of it within ¥3,000–¥300,000.
+    #[serde(default)]
+    fine: String,
+    /// Expose (a closed case): what the public reads.
+    #[serde(default)]
+    public_text: String,
 }
 
-/// 办理一步：受理、不予受理、交办、开始整改、报告整改完成、销号、重新整改、合并。
+/// 办理一步：受理、不予受理、交办、开始整改、报告整改完成、销号、重新整改、合并；销号后：确认奖励、公开曝光、取消曝光。
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/steps", tag = "hazards", params(("id" = String, Path)), request_body = StepBody,
     responses((status = 200, body = serde_json::Value), (status = 403, body = crate::api::ErrorBody),
         (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody),
@@ -251,6 +279,16 @@ async fn take_step(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<StepBody>,
 ) -> Result<Json<app::cases::CaseView>, ApiError> {
+    let public = match b.step.as_str() {
+        "reward" => Some(app::publicity::confirm_reward(&state.app, &actor, id, &b.fine).await.map(|_| ())),
+        "expose" => Some(app::publicity::expose(&state.app, &actor, id, Some(&b.public_text)).await),
+        "unexpose" => Some(app::publicity::expose(&state.app, &actor, id, None).await),
+        _ => None,
+    };
+    if let Some(done) = public {
+        done?;
+        return Ok(Json(app::cases::get(&state.app, &actor, id).await?));
+    }
     let step = match b.step.as_str() {
         "accept" => Step::Accept,
         "decline" => Step::Decline { reason: b.reason },

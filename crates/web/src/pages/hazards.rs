@@ -2,7 +2,8 @@
 //! enterprise's self-check, one case with the steps the caller may take, and the custodian's reveal.
 
 use app::Error;
-use app::cases::{CaseLine, CaseView, Filter, OwnEntry, Step};
+use app::cases::{CaseLine, CaseView, Filter, Step};
+use app::entries::OwnEntry;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, State};
@@ -26,7 +27,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hazards", get(list_cases))
         .route("/hazards/new", get(new_case).post(record_case))
+        .route("/hazards/stats", get(show_stats))
+        .route("/hazards/lists", get(show_lists).post(add_to_list))
+        .route("/hazards/lists/{id}/withdraw", post(withdraw_from_list))
         .route("/hazards/{id}", get(show_case))
+        .route("/hazards/{id}/notice.docx", get(download_notice))
         .route("/hazards/{id}/rectify", post(rectify).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/hazards/{id}/reveal", post(reveal))
         .route("/hazards/{id}/{step}", post(take_step))
@@ -67,6 +72,7 @@ struct ListPage {
     can_record: bool,
     can_self_check: bool,
     own_unit: Option<Uuid>,
+    can_read_figures: bool,
     offset: chrono::FixedOffset,
 }
 
@@ -105,6 +111,7 @@ async fn list_cases(
                 can_record: actor.role.handles_hazards() && actor.authority_is_town,
                 can_self_check,
                 own_unit: actor.unit_id,
+                can_read_figures: actor.role != Role::Liaison,
                 offset: state.app.config.offset(),
             };
             render(&p, lang)
@@ -240,7 +247,7 @@ async fn record_case(
         ..ReportInput::default()
     };
     let result = match channel {
-        "hotline" => app::cases::record_call(&state.app, &actor, input).await.map(|r| {
+        "hotline" => app::entries::record_call(&state.app, &actor, input).await.map(|r| {
             let c = Chrome::new(lang, lang.t("receipt-title"), Some(&actor), "/hazards");
             let mut res = render(&super::reports::receipt_page(c, &r, true), lang);
             res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -255,7 +262,7 @@ async fn record_case(
                 grade: form.grade.clone(),
                 deadline: form.deadline.clone(),
             };
-            app::cases::record_own(&state.app, &actor, entry)
+            app::entries::record_own(&state.app, &actor, entry)
                 .await
                 .map(|id| Redirect::to(&format!("/hazards/{id}")).into_response())
         }
@@ -289,6 +296,10 @@ struct DetailPage {
 impl DetailPage {
     fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         super::local_time(t, self.offset)
+    }
+
+    fn yuan(&self, fen: &i64) -> String {
+        hazards::format_yuan(*fen)
     }
 
     fn coords(&self) -> Option<String> {
@@ -388,6 +399,10 @@ struct StepForm {
     summary: String,
     #[serde(default)]
     into: String,
+    #[serde(default)]
+    fine: String,
+    #[serde(default)]
+    public_text: String,
 }
 
 async fn take_step(
@@ -398,6 +413,19 @@ async fn take_step(
     PageForm(form): PageForm<StepForm>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return page_error(Error::NotFound, lang) };
+    let decided = match step.as_str() {
+        "reward" => Some(app::publicity::confirm_reward(&state.app, &actor, id, &form.fine).await.map(|_| ())),
+        "expose" => Some(app::publicity::expose(&state.app, &actor, id, Some(&form.public_text)).await),
+        "unexpose" => Some(app::publicity::expose(&state.app, &actor, id, None).await),
+        _ => None,
+    };
+    if let Some(done) = decided {
+        let done = match done {
+            Ok(()) => app::cases::get(&state.app, &actor, id).await,
+            Err(e) => Err(e),
+        };
+        return after_step(&state, lang, &actor, id, done).await;
+    }
     let step = match step.as_str() {
         "accept" => Step::Accept,
         "decline" => Step::Decline { reason: form.reason },
@@ -530,6 +558,135 @@ async fn make_whistle(
 ) -> Response {
     match app::reports::whistle_token(&state.app, &actor, id, true).await {
         Ok(_) => Redirect::to(&format!("/units/{id}/whistle")).into_response(),
+        Err(e) => page_error(e, lang),
+    }
+}
+
+async fn download_notice(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+) -> Response {
+    match app::rectification::notice(&state.app, &actor, id).await {
+        Ok((name, bytes)) => crate::upload::attachment_response(&name, store::files::kinds::DOCX, bytes),
+        Err(e) => page_error(e, lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hazard_stats.html")]
+struct StatsPage {
+    c: Chrome,
+    s: app::publicity::Stats,
+}
+
+async fn show_stats(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor) -> Response {
+    if !(actor.role.handles_hazards() || matches!(actor.role, Role::Custodian | Role::Auditor)) {
+        return page_error(Error::Forbidden, lang);
+    }
+    match app::publicity::stats(&state.app, &actor.scope).await {
+        Ok(s) => render(&StatsPage { c: Chrome::new(lang, lang.t("stats-title"), Some(&actor), "/hazards"), s }, lang),
+        Err(e) => page_error(e, lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hazard_lists.html")]
+struct ListsPage {
+    c: Chrome,
+    entries: Vec<store::hazards::ListEntry>,
+    units: Vec<(Uuid, String, String)>,
+    can_edit: bool,
+    today: chrono::NaiveDate,
+    errors: FieldErrors,
+}
+
+async fn lists_page(
+    state: &AppState,
+    lang: Lang,
+    actor: &app::auth::Actor,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let made = async {
+        let entries = app::publicity::town_entries(&state.app, actor).await?;
+        let units = app::cases::assignable_units(&state.app, actor).await?;
+        Ok::<_, Error>((entries, units))
+    }
+    .await;
+    match made {
+        Ok((entries, units)) => render_status(
+            &ListsPage {
+                c: Chrome::new(lang, lang.t("lists-title"), Some(actor), "/hazards"),
+                entries,
+                can_edit: actor.role.handles_hazards() && actor.authority_is_town,
+                units,
+                today: app::work::today(&state.app),
+                errors,
+            },
+            status,
+            lang,
+        ),
+        Err(e) => page_error(e, lang),
+    }
+}
+
+async fn show_lists(State(state): State<AppState>, lang: Lang, PageActor(actor): PageActor) -> Response {
+    lists_page(&state, lang, &actor, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct EntryForm {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    case: String,
+    #[serde(default)]
+    published_on: String,
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    appeal_note: String,
+}
+
+async fn add_to_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageForm(f): PageForm<EntryForm>,
+) -> Response {
+    let input = app::publicity::EntryInput {
+        unit: f.unit,
+        list: f.list,
+        reason: f.reason,
+        case: f.case,
+        published_on: f.published_on,
+        expires_on: f.expires_on,
+        appeal_note: f.appeal_note,
+    };
+    match app::publicity::add_entry(&state.app, &actor, &input).await {
+        Ok(_) => Redirect::to("/hazards/lists").into_response(),
+        Err(Error::Invalid(list)) => {
+            lists_page(&state, lang, &actor, FieldErrors::from_errors(&list, lang), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(e) => page_error(e, lang),
+    }
+}
+
+async fn withdraw_from_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageActor(actor): PageActor,
+    PageId(id): PageId,
+) -> Response {
+    match app::publicity::withdraw_entry(&state.app, &actor, id).await {
+        Ok(()) => Redirect::to("/hazards/lists").into_response(),
         Err(e) => page_error(e, lang),
     }
 }

@@ -97,6 +97,7 @@ impl Chrome {
             add("/notifications", "nav-notifications");
         } else {
             nav.push(NavItem { href: "/notices", label: lang.t("nav-notices"), active: path.starts_with("/notices") });
+            nav.push(NavItem { href: "/exposure", label: lang.t("nav-exposure"), active: path == "/exposure" });
             nav.push(NavItem { href: "/report", label: lang.t("nav-report"), active: path == "/report" });
             nav.push(NavItem {
                 href: "/report/follow",

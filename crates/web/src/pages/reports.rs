@@ -29,6 +29,32 @@ pub fn router() -> Router<AppState> {
         .route("/report/follow", get(follow_form).post(follow_case))
         .route("/report/follow/add", axum::routing::post(add_to_case).layer(no_limit()))
         .route("/report/follow/claim", axum::routing::post(claim_reward))
+        .route("/exposure", get(exposure))
+}
+
+#[derive(Template)]
+#[template(path = "exposure.html")]
+struct ExposurePage {
+    c: Chrome,
+    b: app::publicity::Board,
+    offset: chrono::FixedOffset,
+}
+
+impl ExposurePage {
+    fn at(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(t, self.offset)
+    }
+}
+
+/// The public board: exposed cases, the live red/black list, the figures.
+async fn exposure(State(state): State<AppState>, lang: Lang, MaybeActor(actor): MaybeActor) -> Response {
+    match app::publicity::public_board(&state.app).await {
+        Ok(b) => {
+            let c = Chrome::new(lang, lang.t("exposure-title"), actor.as_ref(), "/exposure");
+            render_status(&ExposurePage { c, b, offset: state.app.config.offset() }, StatusCode::OK, lang)
+        }
+        Err(e) => page_error(e, lang),
+    }
 }
 
 /// Nothing on these pages may be kept by a browser or a proxy: a receipt code is on them.
