@@ -3,6 +3,14 @@
 --   RESULT requests=N duration_s=S rps=R p50_ms=A p90_ms=B p99_ms=C max_ms=D non2xx=E socket_errors=F
 -- Extra request headers (the session cookie) come from wrk's -H option.
 
+-- For a POST, the environment gives the method, body and type: WRK_METHOD, WRK_BODY, WRK_CONTENT_TYPE.
+local method = os.getenv("WRK_METHOD")
+if method and method ~= "" then
+   wrk.method = method
+   wrk.body = os.getenv("WRK_BODY") or ""
+   wrk.headers["Content-Type"] = os.getenv("WRK_CONTENT_TYPE") or "application/json"
+end
+
 local threads = {}
 
 function setup(thread)

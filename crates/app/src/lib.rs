@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod files;
 pub mod import;
+pub mod intake;
 pub mod jobs;
 pub mod limits;
 pub mod notify;
@@ -51,6 +52,8 @@ pub struct App {
     pub identity_key: Arc<sealing::IdentityKey>,
     /// Per-address limits on what anyone may do without signing in.
     pub limits: Arc<limits::Limiter>,
+    /// Writes hazard reports in groups, each answered after its group committed.
+    pub intake: intake::Intake,
 }
 
 impl App {
@@ -73,6 +76,7 @@ impl App {
         let sessions =
             Arc::new(session_cache::SessionCache::new(std::time::Duration::from_secs(config.session_cache_seconds)));
         let boards = Arc::new(board::BoardCache::new(std::time::Duration::from_secs(config.board_cache_seconds)));
+        let intake = intake::Intake::start(db.clone());
         let identity_key = Arc::new(sealing::IdentityKey::load_or_create(&config.identity_key_path())?);
         Ok(App {
             db,
@@ -83,6 +87,7 @@ impl App {
             boards,
             identity_key,
             limits: Arc::default(),
+            intake,
         })
     }
 }

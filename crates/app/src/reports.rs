@@ -203,34 +203,22 @@ pub async fn file_report(app: &App, actor: Option<&Actor>, client: Option<&str>,
         Some(a) => a.clone(),
         None => reporter_actor(&town, channel),
     };
-    let mut tx = app.db.begin().await?;
-    store::hazards::insert(&mut tx, &case).await?;
-    if let Some(sealed) = &sealed {
-        store::hazards::insert_identity(&mut tx, sealed).await?;
-    }
-    let mut read = false;
-    for (i, f) in files.iter().enumerate() {
-        read |= crate::files::record_file(&mut tx, &audit_actor, f, false).await?;
-        store::hazards::attach_file(&mut tx, case.id, f.id, "report", i32::try_from(i).unwrap_or(0), now).await?;
-    }
-    let note = "已收到您的举报，我们会尽快核查。";
-    event(&mut tx, &case, "received", Some(note), None, created_by, now).await?;
-    record_in(
-        &mut tx,
-        &audit_actor,
-        &town.path,
-        "hazard.report",
-        "hazard_case",
-        Some(case.id),
-        json!({ "channel": channel.as_str(), "category": case.category, "files": files.len(),
-                "named": sealed.is_some() }),
-    )
-    .await?;
-    tx.commit().await?;
+    let case_id = case.id;
+    let read = app
+        .intake
+        .write(crate::intake::Prepared {
+            case,
+            sealed,
+            files,
+            actor: audit_actor,
+            town_path: town.path.clone(),
+            note: "已收到您的举报，我们会尽快核查。",
+        })
+        .await?;
     if read {
         app.jobs_queued.notify_one();
     }
-    Ok(Receipt { case_id: case.id, code, created_at: now })
+    Ok(Receipt { case_id, code, created_at: now })
 }
 
 /// Photos and videos a report may carry.

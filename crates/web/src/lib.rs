@@ -34,11 +34,18 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// False while starting up and once shutdown has begun: `/readyz` says 503.
     pub ready: Arc<AtomicBool>,
+    /// Open311 lists answered in the last second.
+    pub open311: Arc<open311::ListCache>,
 }
 
 impl AppState {
     pub fn new(app: App) -> AppState {
-        AppState { app, metrics: Arc::new(Metrics::new()), ready: Arc::new(AtomicBool::new(true)) }
+        AppState {
+            app,
+            metrics: Arc::new(Metrics::new()),
+            ready: Arc::new(AtomicBool::new(true)),
+            open311: Arc::default(),
+        }
     }
 }
 

@@ -26,6 +26,52 @@ pub fn router() -> Router<AppState> {
         .route("/open311/v2/tokens/{file}", get(get_token))
 }
 
+/// Public lists (`requests`, `servicerequestupdates`) as answered within the last second, by format and
+/// query: a feed polled by many clients is read from the database once a second, not once a request.
+/// A list is at most a second behind; one case (`requests/{id}`) is always read fresh.
+#[derive(Default)]
+pub struct ListCache {
+    kept: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, bytes::Bytes, &'static str)>>,
+}
+
+const LIST_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl ListCache {
+    fn get(&self, key: &str) -> Option<Response> {
+        let kept = self.kept.lock().ok()?;
+        let (at, body, kind) = kept.get(key)?;
+        (at.elapsed() < LIST_TTL)
+            .then(|| ([(header::CONTENT_TYPE, HeaderValue::from_static(kind))], body.clone()).into_response())
+    }
+
+    /// Keeps a successful answer's body; returns the answer rebuilt from it.
+    async fn keep(&self, key: String, res: Response) -> Response {
+        if res.status() != StatusCode::OK {
+            return res;
+        }
+        let kind = match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+            Some(t) if t.starts_with("text/xml") => "text/xml; charset=utf-8",
+            _ => "application/json",
+        };
+        let Ok(body) = axum::body::to_bytes(res.into_body(), 64 << 20).await else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() > 1_000 {
+                kept.retain(|_, (at, _, _)| at.elapsed() < LIST_TTL);
+            }
+            kept.insert(key, (std::time::Instant::now(), body.clone(), kind));
+        }
+        ([(header::CONTENT_TYPE, HeaderValue::from_static(kind))], body).into_response()
+    }
+}
+
+impl std::fmt::Debug for ListCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListCache").finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Json,
@@ -269,14 +315,29 @@ fn discovery(state: &AppState, format: Format) -> Response {
 }
 
 async fn get_doc(State(state): State<AppState>, Path(doc): Path<String>, RawQuery(q): RawQuery) -> Response {
-    let Some((name, format)) = split(&doc) else {
+    let Some((name, _)) = split(&doc) else {
+        return Failure(StatusCode::NOT_FOUND, "unknown resource".into(), Format::Json).into_response();
+    };
+    if !matches!(name, "requests" | "servicerequestupdates") {
+        return answer_doc(&state, &doc, q).await;
+    }
+    let key = format!("{doc}?{}", q.as_deref().unwrap_or(""));
+    if let Some(kept) = state.open311.get(&key) {
+        return kept;
+    }
+    let res = answer_doc(&state, &doc, q).await;
+    state.open311.keep(key, res).await
+}
+
+async fn answer_doc(state: &AppState, doc: &str, q: Option<String>) -> Response {
+    let Some((name, format)) = split(doc) else {
         return Failure(StatusCode::NOT_FOUND, "unknown resource".into(), Format::Json).into_response();
     };
     let offset = state.app.config.offset();
     let q = pairs(q.as_deref());
     let result: Result<Response, Error> = async {
         Ok(match name {
-            "discovery" => discovery(&state, format),
+            "discovery" => discovery(state, format),
             "services" => {
                 list(format, "services", "service", app::open311::services().iter().map(service_fields).collect())
             }

@@ -593,3 +593,32 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     let open311 = t.get(&Client::default(), &format!("/open311/v2/requests/{id}.json")).await.json();
     assert_eq!(open311[0]["address"], "青峰示例加油站", "an exposed case shows its place");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_filed_at_once_are_written_together_each_kept_and_the_trail_still_verifies() {
+    let t = TestApp::with_config(|c| c.reports_per_hour = 0).await;
+    app::demo::load(&t.app).await.unwrap();
+    let town = town(&t).await;
+    let anyone = Client::default();
+    let sends = (0..120).map(|i| {
+        let body = json!({ "town_id": town, "category": "fire_safety", "description": format!("第 {i} 个举报：消防通道堵塞"),
+                           "location": "青峰场社区", "anonymous": i % 3 != 0, "name": "并发举报人", "phone": "13911112222" });
+        t.json(&anyone, Method::POST, "/api/v1/public/reports", body)
+    });
+    let answers = futures::future::join_all(sends).await;
+    assert!(
+        answers.iter().all(|a| a.status == StatusCode::CREATED),
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    let codes: std::collections::HashSet<String> =
+        answers.iter().map(|a| a.json()["code"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 120, "every report its own code");
+    assert_eq!(count(&t, "hazard_case").await, 120);
+    assert_eq!(count(&t, "hazard_identity").await, 40);
+    assert_eq!(count(&t, "hazard_event").await, 120);
+    for code in codes.iter().take(5) {
+        assert_eq!(lookup(&t, code).await.json()["status"], "received");
+    }
+    assert!(app::audit::verify(&t.app).await.unwrap().is_ok(), "the audit chain verifies");
+}
