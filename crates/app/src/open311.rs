@@ -86,7 +86,7 @@ pub struct PublicRequest {
     pub service_request_id: Uuid,
     /// `open` or `closed`.
     pub status: &'static str,
-    /// The richer state, and the reply once there is one.
+    /// The richer state, and (for a case staff exposed) the reply.
     pub status_notes: String,
     pub service_name: &'static str,
     pub service_code: String,
@@ -107,7 +107,9 @@ fn public(c: &CaseRow, town: &str, offset: chrono::FixedOffset) -> PublicRequest
     let status = HazardStatus::parse(&c.status).unwrap_or(HazardStatus::Received);
     let exposed = c.exposed_at.is_some();
     let mut notes = format!("{}（{}）", status.label_zh(), status.as_str());
-    if let Some(r) = c.reply.as_deref().filter(|_| status.is_final()) {
+    // The reply is written for the reporter, who reads it with the code; the public reads it only once
+    // staff chose to expose the case.
+    if let Some(r) = c.reply.as_deref().filter(|_| status.is_final() && exposed) {
         notes.push('：');
         notes.push_str(r);
     }

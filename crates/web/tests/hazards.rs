@@ -622,3 +622,52 @@ async fn reports_filed_at_once_are_written_together_each_kept_and_the_trail_stil
     }
     assert!(app::audit::verify(&t.app).await.unwrap().is_ok(), "the audit chain verifies");
 }
+
+/// Collects every log line the app writes (any level) while a test runs on this thread.
+#[derive(Clone, Default)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_log_line_carries_the_reporters_name_phone_or_receipt_code() {
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        // Every request's span (its id, method and path) as a line, beside every event.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let t = TestApp::new().await;
+    let code = report_from_the_form(&t, &[("anonymous", "0"), ("name", CANARY_NAME), ("phone", CANARY_PHONE)]).await;
+    lookup(&t, &code).await;
+    t.post_form(&Client::default(), "/report/follow", &[("code", &code)]).await;
+    let org = t.login_demo("qf.organiser").await;
+    let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
+    step(&t, &org, &id, json!({ "step": "decline", "reason": "经核实不属于安全隐患" })).await;
+    let custodian = t.login_demo("qf.custodian").await;
+    let revealed = t
+        .json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实身份" }))
+        .await;
+    assert_eq!(revealed.status, StatusCode::OK);
+    app::jobs::run_until_idle(&t.app, "test").await.unwrap();
+
+    let logged = String::from_utf8_lossy(&sink.0.lock().unwrap()).into_owned();
+    assert!(logged.contains("/report/follow") && logged.contains("/api/v1/hazards/"), "requests were logged: {logged}");
+    for secret in [CANARY_NAME, CANARY_PHONE, code.as_str(), &code.replace('-', "")] {
+        assert!(!logged.contains(secret), "{secret} in the log:\n{logged}");
+    }
+}
