@@ -301,16 +301,6 @@ pub async fn files(db: &Db, case: Uuid) -> Result<Vec<CaseFile>> {
     Ok(on_db!(db, |p| sqlx::query_as::<_, CaseFile>(sql).bind(case).fetch_all(p).await)?)
 }
 
-/// The cases a file belongs to, with the stage.
-pub async fn cases_of_file(db: &Db, file: Uuid) -> Result<Vec<(Uuid, String)>> {
-    Ok(on_db!(db, |p| sqlx::query_as::<_, (Uuid, String)>(
-        "SELECT case_id, stage FROM hazard_file WHERE file_id = $1"
-    )
-    .bind(file)
-    .fetch_all(p)
-    .await)?)
-}
-
 /// One step of a case.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct EventRow {

@@ -671,3 +671,40 @@ async fn no_log_line_carries_the_reporters_name_phone_or_receipt_code() {
         assert!(!logged.contains(secret), "{secret} in the log:\n{logged}");
     }
 }
+
+#[tokio::test]
+async fn a_two_gigabyte_video_is_refused_once_it_passes_the_limit_and_nothing_is_kept() {
+    let t = TestApp::with_config(|c| c.report_upload_max_mib = 4).await;
+    app::demo::load(&t.app).await.unwrap();
+    let town = town(&t).await;
+    let boundary = "big-video-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"town\"\r\n\r\n{town}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nfire_safety\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n仓库消防通道被堵塞\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"location\"\r\n\r\n青峰场社区\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.mp4\"\r\n\r\n"
+    );
+    // 2 GiB of video, made as it is read: the server must stop reading long before the end.
+    const GIB: u64 = 1 << 30;
+    let chunk = bytes::Bytes::from(vec![0u8; 1 << 20]);
+    let mut first = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    first.resize(1 << 20, 0);
+    let parts = futures::stream::iter(
+        std::iter::once(bytes::Bytes::from(head.into_bytes()))
+            .chain(std::iter::once(bytes::Bytes::from(first)))
+            .chain(std::iter::repeat_n(chunk, usize::try_from(2 * GIB / (1 << 20)).unwrap() - 1))
+            .map(Ok::<_, std::io::Error>),
+    );
+    let req = Request::post("/report")
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from_stream(parts))
+        .unwrap();
+    let res = t.send(&Client::default(), req).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.text());
+    assert!(res.text().contains("文件超过大小上限（4 MB）"), "the form says why: {}", res.text());
+    assert_eq!(count(&t, "hazard_case").await, 0);
+    assert_eq!(count(&t, "stored_file").await, 0);
+    let leftovers = std::fs::read_dir(t.db.dir.path().join("data/tmp")).unwrap().count();
+    assert_eq!(leftovers, 0, "no part of the video is left on disk");
+}
