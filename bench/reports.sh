@@ -36,78 +36,17 @@ REPORTS=${BENCH_REPORTS:-10000}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 PG_ADMIN_DB=${BENCH_PG_ADMIN_DB:-test}
 PG_DB="anjian_reports_$$"
-HOST=127.0.0.1
-
-log() { printf '[reports %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[reports] FAILED: %s\n' "$*" >&2; exit 1; }
-for tool in curl wrk awk sed; do command -v "$tool" >/dev/null || die "$tool is not installed (wrk: apt-get install -y wrk)"; done
-for n in $RUNS $DURATION $WARMUP $REPORTS $CONNECTIONS; do [[ $n =~ ^[0-9]+$ ]] || die "not a number: $n"; done
-PIN_SERVER=(); PIN_WRK=(); PINNING="none (taskset not found)"
-if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
-    PIN_SERVER=(taskset -c 0); PIN_WRK=(taskset -c 1)
-    PINNING="server on core 0, wrk on core 1 (taskset); PostgreSQL unpinned"
-fi
-if [[ " $DATABASES " == *" postgres "* ]]; then
-    psql -X -q "$PG_URL/$PG_ADMIN_DB" -c 'SELECT 1' >/dev/null 2>&1 || die "PostgreSQL not reachable at $PG_URL/$PG_ADMIN_DB"
-fi
-if command -v flock >/dev/null; then
-    exec 9>"${TMPDIR:-/tmp}/anjian-bench.lock"
-    flock -w 1800 9 || die "another benchmark holds the lock"
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anjian-reports.XXXXXX")
+NAME=reports; EXAMPLE=seed_reports; PORT_BASE=18600
+SERVER_ENV=(ANJIAN_REPORTS_PER_HOUR=0 ANJIAN_LOG=warn)
+for n in $RUNS $DURATION $WARMUP $REPORTS $CONNECTIONS; do [[ $n =~ ^[0-9]+$ ]] || { echo "reports.sh: not a number: $n" >&2; exit 2; }; done
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 RAW="$WORK/raw.tsv"; : >"$RAW"
-SERVER_PID=""; PG_CREATED=0
-stop_server() {
-    [[ -n $SERVER_PID ]] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
-cleanup() {
-    local rc=$?
-    stop_server
-    [[ $PG_CREATED == 1 ]] && psql -X -q "$PG_URL/$PG_ADMIN_DB" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
-    if [[ ${BENCH_KEEP:-0} == 1 || $rc != 0 ]]; then log "temp files kept in $WORK"; else rm -rf "$WORK"; fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "building: cargo build --release -p anjian --bin anjian --example seed_reports"
-EXES=$(cd "$ROOT" && cargo build --release -p anjian --bin anjian --example seed_reports --message-format=json-render-diagnostics \
-    | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p') || die "cargo build failed"
-BIN=$(grep '/anjian$' <<<"$EXES" | tail -n1); SEEDER=$(grep '/seed_reports$' <<<"$EXES" | tail -n1)
-[[ -x $BIN && -x $SEEDER ]] || die "no binaries (got: $EXES)"
-cp "$BIN" "$WORK/anjian"; cp "$SEEDER" "$WORK/seed_reports"; BIN="$WORK/anjian"; SEEDER="$WORK/seed_reports"
-GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-
-port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-PORT=""
-for p in $(seq "${BENCH_PORT:-18600}" $(( ${BENCH_PORT:-18600} + 99 ))); do port_free "$p" && { PORT=$p; break; }; done
-[[ -n $PORT ]] || die "no free port"
-BASE="http://$HOST:$PORT"
-
-start_server() {
-    env ANJIAN_DATA_DIR="$DATA" ANJIAN_LISTEN="$HOST:$PORT" ANJIAN_DATABASE_URL="$DB_URL" ANJIAN_RUN_WORKER=false \
-        ANJIAN_REPORTS_PER_HOUR=0 ANJIAN_LOG=warn \
-        "${PIN_SERVER[@]}" "$BIN" serve >>"$DATA/server.out" 2>>"$DATA/server.err" 9>&- &
-    SERVER_PID=$!
-    for _ in $(seq 300); do
-        kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$DATA/server.err" >&2; die "the server exited while starting"; }
-        curl -sf -o /dev/null --max-time 1 "$BASE/healthz" && return 0
-        sleep 0.2
-    done
-    die "the server did not answer /healthz within 60 s"
-}
 
 # CPU seconds (user + system) the server has used, and its resident memory in KiB (now, and at peak).
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$SERVER_PID/stat"; }
 rss_kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$SERVER_PID/status"; }
 
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 run_wrk() { # path connections seconds [method body]
     env WRK_METHOD="${4:-}" WRK_BODY="${5:-}" "${PIN_WRK[@]}" wrk -t1 -c"$2" -d"$3s" --timeout 10s -s "$LUA" "$BASE$1" 2>&1
 }

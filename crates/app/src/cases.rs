@@ -322,6 +322,46 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
     })
 }
 
+/// What a step's form (or JSON) carried; each step reads the fields it needs.
+#[derive(Debug, Clone, Default)]
+pub struct StepForm {
+    pub reason: String,
+    pub reply: String,
+    pub unit: String,
+    pub grade: String,
+    pub deadline: String,
+    pub summary: String,
+    pub text: String,
+    pub files: Vec<Uuid>,
+    pub into: String,
+    pub fine: String,
+    pub public_text: String,
+}
+
+/// Takes the step named `name` (the workflow's, or after closing: `reward`, `expose`, `unexpose`);
+/// `None` when there is no step of that name.
+pub async fn take(app: &App, actor: &Actor, id: Uuid, name: &str, f: StepForm) -> Option<Result<CaseView>> {
+    let step = match name {
+        "reward" => Err(crate::publicity::confirm_reward(app, actor, id, &f.fine).await.map(|_| ())),
+        "expose" => Err(crate::publicity::expose(app, actor, id, Some(&f.public_text)).await),
+        "unexpose" => Err(crate::publicity::expose(app, actor, id, None).await),
+        "accept" => Ok(Step::Accept),
+        "decline" => Ok(Step::Decline { reason: f.reason }),
+        "assign" => Ok(Step::Assign { unit: f.unit, grade: f.grade, deadline: f.deadline, summary: f.summary }),
+        "start" => Ok(Step::Start),
+        "rectify" => Ok(Step::Rectify { text: f.text, files: f.files }),
+        "close" => Ok(Step::Close { reply: f.reply }),
+        "reopen" => Ok(Step::Reopen { reason: f.reason }),
+        "merge" => Ok(Step::Merge { into: f.into }),
+        _ => return None,
+    };
+    Some(match step {
+        Ok(step) => act(app, actor, id, step).await,
+        Err(Ok(())) => get(app, actor, id).await,
+        Err(Err(e)) => Err(e),
+    })
+}
+
 /// A step on a case, as typed.
 #[derive(Debug, Clone)]
 pub enum Step {

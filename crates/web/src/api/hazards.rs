@@ -2,7 +2,7 @@
 //! and for staff and units the case list, one case, entering calls and findings, each step, and the
 //! custodian's reveal.
 
-use app::cases::Step;
+use app::cases::StepForm;
 use app::entries::OwnEntry;
 use app::reports::{NewReport, Source};
 use axum::Json;
@@ -279,28 +279,23 @@ async fn take_step(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<StepBody>,
 ) -> Result<Json<app::cases::CaseView>, ApiError> {
-    let public = match b.step.as_str() {
-        "reward" => Some(app::publicity::confirm_reward(&state.app, &actor, id, &b.fine).await.map(|_| ())),
-        "expose" => Some(app::publicity::expose(&state.app, &actor, id, Some(&b.public_text)).await),
-        "unexpose" => Some(app::publicity::expose(&state.app, &actor, id, None).await),
-        _ => None,
+    let form = StepForm {
+        reason: b.reason,
+        reply: b.reply,
+        unit: b.unit_id,
+        grade: b.grade,
+        deadline: b.deadline,
+        summary: b.summary,
+        text: b.text,
+        files: b.file_ids,
+        into: b.into,
+        fine: b.fine,
+        public_text: b.public_text,
     };
-    if let Some(done) = public {
-        done?;
-        return Ok(Json(app::cases::get(&state.app, &actor, id).await?));
+    match app::cases::take(&state.app, &actor, id, &b.step, form).await {
+        Some(done) => Ok(Json(done?)),
+        None => Err(app::Error::invalid("step", "invalid", "未知的办理步骤").into()),
     }
-    let step = match b.step.as_str() {
-        "accept" => Step::Accept,
-        "decline" => Step::Decline { reason: b.reason },
-        "assign" => Step::Assign { unit: b.unit_id, grade: b.grade, deadline: b.deadline, summary: b.summary },
-        "start" => Step::Start,
-        "rectify" => Step::Rectify { text: b.text, files: b.file_ids },
-        "close" => Step::Close { reply: b.reply },
-        "reopen" => Step::Reopen { reason: b.reason },
-        "merge" => Step::Merge { into: b.into },
-        _ => return Err(app::Error::invalid("step", "invalid", "未知的办理步骤").into()),
-    };
-    Ok(Json(app::cases::act(&state.app, &actor, id, step).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -413,31 +413,27 @@ async fn take_step(
     PageForm(form): PageForm<StepForm>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return page_error(Error::NotFound, lang) };
-    let decided = match step.as_str() {
-        "reward" => Some(app::publicity::confirm_reward(&state.app, &actor, id, &form.fine).await.map(|_| ())),
-        "expose" => Some(app::publicity::expose(&state.app, &actor, id, Some(&form.public_text)).await),
-        "unexpose" => Some(app::publicity::expose(&state.app, &actor, id, None).await),
-        _ => None,
+    let form = app::cases::StepForm {
+        reason: form.reason,
+        reply: form.reply,
+        unit: form.unit,
+        grade: form.grade,
+        deadline: form.deadline,
+        summary: form.summary,
+        into: form.into,
+        fine: form.fine,
+        public_text: form.public_text,
+        ..app::cases::StepForm::default()
     };
-    if let Some(done) = decided {
-        let done = match done {
-            Ok(()) => app::cases::get(&state.app, &actor, id).await,
-            Err(e) => Err(e),
-        };
-        return after_step(&state, lang, &actor, id, done).await;
+    // Rectifying carries files: it has its own multipart route.
+    let done = match step.as_str() {
+        "rectify" => None,
+        name => app::cases::take(&state.app, &actor, id, name, form).await,
+    };
+    match done {
+        Some(done) => after_step(&state, lang, &actor, id, done).await,
+        None => page_error(Error::NotFound, lang),
     }
-    let step = match step.as_str() {
-        "accept" => Step::Accept,
-        "decline" => Step::Decline { reason: form.reason },
-        "assign" => Step::Assign { unit: form.unit, grade: form.grade, deadline: form.deadline, summary: form.summary },
-        "start" => Step::Start,
-        "close" => Step::Close { reply: form.reply },
-        "reopen" => Step::Reopen { reason: form.reason },
-        "merge" => Step::Merge { into: form.into },
-        _ => return page_error(Error::NotFound, lang),
-    };
-    let done = app::cases::act(&state.app, &actor, id, step).await;
-    after_step(&state, lang, &actor, id, done).await
 }
 
 async fn rectify(
