@@ -108,29 +108,90 @@ async fn read_parts(
     allowed: &[&str],
     out: &mut ReceivedFiles,
 ) -> Result<(), Error> {
-    let bad = |m: String| Error::invalid("file", "bad_form", m);
+    let sink = Stored { app, actor, allowed, limit: limits.file_bytes };
+    read_multipart(form, limits, "file", &mut out.fields, &mut out.files, &sink).await
+}
+
+/// Where the files of a form go: streamed into an upload, then kept as something.
+trait FileSink {
+    type File;
+    async fn begin(&self) -> Result<store::files::Upload, Error>;
+    async fn finish(&self, upload: store::files::Upload, name: &str) -> Result<Self::File, Error>;
+}
+
+/// Into the store, each with its row (a signed-in caller's evidence).
+struct Stored<'a> {
+    app: &'a App,
+    actor: &'a Actor,
+    allowed: &'a [&'a str],
+    limit: u64,
+}
+
+impl FileSink for Stored<'_> {
+    type File = FileRow;
+
+    async fn begin(&self) -> Result<store::files::Upload, Error> {
+        app::files::begin_upload(self.app, self.actor, self.limit).await
+    }
+
+    async fn finish(&self, upload: store::files::Upload, name: &str) -> Result<FileRow, Error> {
+        app::files::commit_upload(self.app, self.actor, upload, name, self.allowed).await
+    }
+}
+
+/// Into temp files, to be cleaned before they are stored (a reporter's photos).
+struct Raw<'a> {
+    app: &'a App,
+    allowed: &'a [&'a str],
+    limit: u64,
+}
+
+impl FileSink for Raw<'_> {
+    type File = store::files::RawFile;
+
+    async fn begin(&self) -> Result<store::files::Upload, Error> {
+        self.app.files.begin(self.limit).await.map_err(Error::Upload)
+    }
+
+    async fn finish(&self, upload: store::files::Upload, name: &str) -> Result<store::files::RawFile, Error> {
+        Ok(upload.finish_raw(name, self.allowed).await?)
+    }
+}
+
+/// The one loop over a multipart form: text fields (each at most `limits.text_bytes`) into `fields`, and
+/// each file streamed into the sink's upload, then kept as the sink makes it.
+/// `field` names the form field a problem is reported on.
+async fn read_multipart<S: FileSink>(
+    form: &mut Multipart,
+    limits: Limits,
+    field: &'static str,
+    fields: &mut Vec<(String, String)>,
+    files: &mut Vec<S::File>,
+    sink: &S,
+) -> Result<(), Error> {
+    let bad = |m: String| Error::invalid(field, "bad_form", m);
     let too_large = || Error::Upload(store::files::UploadError::TooLarge { limit: limits.file_bytes });
     loop {
-        let field = match form.next_field().await {
+        let part = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(e) => return Err(bad(format!("表单数据不完整：{}", e.body_text()))),
         };
-        let name = field.name().unwrap_or("").to_owned();
-        match field.file_name().map(str::to_owned) {
+        let name = part.name().unwrap_or("").to_owned();
+        match part.file_name().map(str::to_owned) {
             Some(file_name) => {
-                if !file_name.is_empty() && out.files.len() >= limits.files {
+                if !file_name.is_empty() && files.len() >= limits.files {
                     return Err(if limits.files == 1 {
                         bad("一次只能上传一个文件".into())
                     } else {
                         bad(format!("一次最多上传 {} 个文件", limits.files))
                     });
                 }
-                let mut upload = app::files::begin_upload(app, actor, limits.file_bytes).await?;
-                let mut field = field;
+                let mut upload = sink.begin().await?;
+                let mut part = part;
                 loop {
-                    match field.chunk().await {
+                    match part.chunk().await {
                         Ok(Some(chunk)) => upload.write(&chunk).await?,
                         Ok(None) => break,
                         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
@@ -141,14 +202,14 @@ async fn read_parts(
                     // A file input left empty still sends a part with no name and no bytes.
                     continue;
                 }
-                out.files.push(app::files::commit_upload(app, actor, upload, &file_name, allowed).await?);
+                files.push(sink.finish(upload, &file_name).await?);
             }
             None => {
-                let text = field.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
+                let text = part.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
                 if text.len() > limits.text_bytes {
                     return Err(bad(format!("字段 {name} 过长")));
                 }
-                out.fields.push((name, text));
+                fields.push((name, text));
             }
         }
     }
@@ -183,46 +244,8 @@ async fn read_raw(
     allowed: &[&str],
     out: &mut RawForm,
 ) -> Result<(), Error> {
-    let bad = |m: String| Error::invalid("files", "bad_form", m);
-    let too_large = || Error::Upload(store::files::UploadError::TooLarge { limit: limits.file_bytes });
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => return Err(bad(format!("表单数据不完整：{}", e.body_text()))),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        match field.file_name().map(str::to_owned) {
-            Some(file_name) => {
-                if !file_name.is_empty() && out.files.len() >= limits.files {
-                    return Err(bad(format!("一次最多上传 {} 个文件", limits.files)));
-                }
-                let mut upload = app.files.begin(limits.file_bytes).await.map_err(Error::Upload)?;
-                let mut field = field;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => upload.write(&chunk).await?,
-                        Ok(None) => break,
-                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                        Err(e) => return Err(bad(format!("上传中断：{}", e.body_text()))),
-                    }
-                }
-                if file_name.is_empty() {
-                    continue;
-                }
-                out.files.push(upload.finish_raw(&file_name, allowed).await?);
-            }
-            None => {
-                let text = field.text().await.map_err(|e| bad(format!("表单数据不完整：{}", e.body_text())))?;
-                if text.len() > limits.text_bytes {
-                    return Err(bad(format!("字段 {name} 过长")));
-                }
-                out.fields.push((name, text));
-            }
-        }
-    }
-    Ok(())
+    let sink = Raw { app, allowed, limit: limits.file_bytes };
+    read_multipart(form, limits, "files", &mut out.fields, &mut out.files, &sink).await
 }
 
 /// A notice as the new-campaign form sends it: pasted text, and perhaps a file (held in memory: a notice
