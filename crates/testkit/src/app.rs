@@ -39,6 +39,20 @@ impl TestResponse {
     pub fn location(&self) -> Option<String> {
         self.header("location")
     }
+
+    /// A setup step that must have worked (2xx, or a redirect that is not to the login page): the test
+    /// stops here, with the answer, if it did not.
+    #[track_caller]
+    pub fn succeeded(self) -> TestResponse {
+        let to_login = self.location().is_some_and(|l| l.starts_with("/login"));
+        assert!(
+            (self.status.is_success() || self.status.is_redirection()) && !to_login,
+            "a setup step was refused: {} {}",
+            self.status,
+            self.text().chars().take(500).collect::<String>()
+        );
+        self
+    }
 }
 
 /// A signed-in browser: its session cookie and CSRF token.

@@ -127,7 +127,7 @@ async fn a_changed_due_date_moves_the_tasks_and_the_trail_says_who_changed_it() 
     let org = app.login_demo("qf.organiser").await;
     let c = create_seed(&app, &org).await;
     let id = c["id"].as_str().unwrap();
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await.succeeded();
     let mut body = c.clone();
     body["deliverables"][0]["due_on"] = json!("2021-06-05");
     let body = json!({
@@ -193,7 +193,7 @@ async fn a_closed_campaign_can_be_neither_edited_nor_published_again() {
         (early.status, early.json()["error"]["code"].clone()),
         (StatusCode::CONFLICT, json!("campaign_not_published"))
     );
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await.succeeded();
     assert_eq!(
         app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/close"), json!({})).await.status,
         StatusCode::OK
@@ -362,7 +362,7 @@ async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_co
     let id = create_seed(&app, &org).await["id"].as_str().unwrap().to_owned();
     // Nothing is owed before publication.
     assert_eq!(app.get(&liaison, "/api/v1/my/work").await.json(), json!([]));
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await.succeeded();
 
     let work = app.get(&liaison, "/api/v1/my/work").await.json();
     assert_eq!(work[0]["campaign_id"], json!(id));
@@ -377,7 +377,7 @@ async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_co
     let sign = app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{id}/receipt"), json!({})).await;
     assert_eq!(sign.status, StatusCode::NO_CONTENT);
     let first = app.get(&liaison, "/api/v1/my/work").await.json()[0]["signed_at"].clone();
-    app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{id}/receipt"), json!({})).await;
+    app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{id}/receipt"), json!({})).await.succeeded();
     assert_eq!(
         app.get(&liaison, "/api/v1/my/work").await.json()[0]["signed_at"],
         first,
@@ -427,7 +427,7 @@ async fn a_liaison_sees_what_the_unit_owes_signs_for_the_notice_and_names_the_co
     assert!(board.contains("胡专人") && board.contains("13800138000"));
 
     // A closed campaign takes no more signatures.
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/close"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/close"), json!({})).await.succeeded();
     let late = app
         .json(
             &liaison,
@@ -445,7 +445,7 @@ async fn an_edit_from_a_stale_version_is_refused_and_narrowed_kinds_take_back_th
     let org = app.login_demo("qf.organiser").await;
     let c = create_seed(&app, &org).await;
     let id = c["id"].as_str().unwrap();
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{id}/publish"), json!({})).await.succeeded();
     let now = app.get(&org, &format!("/api/v1/campaigns/{id}")).await.json();
     let mut deliverables = now["deliverables"].clone();
     // Plans only from villages now.

@@ -90,6 +90,19 @@ async fn step(t: &TestApp, who: &Client, id: &str, body: Value) -> TestResponse 
     t.json(who, Method::POST, &format!("/api/v1/hazards/{id}/steps"), body).await
 }
 
+/// A setup step that must succeed: the test stops here, saying which step, if it was refused.
+async fn take(t: &TestApp, who: &Client, id: &str, body: Value) -> Value {
+    let what = body["step"].as_str().unwrap_or("?").to_owned();
+    let res = step(t, who, id, body).await;
+    assert_eq!(res.status, StatusCode::OK, "the {what} step was refused: {}", res.text());
+    res.json()
+}
+
+/// The town's today (the app's own clock and offset), `days` away: deadlines are judged by it, not by UTC.
+fn town_day(t: &TestApp, days: i64) -> chrono::NaiveDate {
+    app::work::today(&t.app) + chrono::Duration::days(days)
+}
+
 async fn lookup(t: &TestApp, code: &str) -> TestResponse {
     t.json(&Client::default(), Method::POST, "/api/v1/public/reports/lookup", json!({ "code": code })).await
 }
@@ -123,7 +136,7 @@ async fn an_anonymous_report_goes_from_the_public_form_through_a_village_fix_to_
 
     assert!(step(&t, &org, &id, json!({ "step": "accept" })).await.status.is_success());
     let village = unit_id(&t, "胡豆坪村").await;
-    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    let deadline = town_day(&t, 10).to_string();
     let assigned = step(
         &t,
         &org,
@@ -240,7 +253,18 @@ async fn a_named_reporters_identity_is_sealed_and_only_a_custodian_with_a_reason
     assert!(!String::from_utf8_lossy(&sealed).contains(CANARY_PHONE));
 }
 
-/// Every text a signed-in non-custodian (and anyone) can reach after a named report went the whole way.
+/// What one caller got from one route: the status, and its text to search (a DOCX read as its text).
+struct Reached {
+    who: &'static str,
+    path: String,
+    status: StatusCode,
+    text: String,
+}
+
+/// Every route a caller may read about a named report once it went the whole way (filed, accepted, assigned,
+/// revealed by the custodian, rectified, closed, exposed), as every role and signed out: each must answer as
+/// the role may (200 where it reads, the exact refusal elsewhere), and no answer, export, database column,
+/// database file or write-ahead log may hold the reporter's name or phone, except the sealed identity.
 #[tokio::test]
 async fn the_reporters_name_and_phone_appear_nowhere_a_non_custodian_can_reach() {
     let t = TestApp::new().await;
@@ -248,77 +272,196 @@ async fn the_reporters_name_and_phone_appear_nowhere_a_non_custodian_can_reach()
     let org = t.login_demo("qf.organiser").await;
     let case = the_case(&t, &org).await;
     let id = case["id"].as_str().unwrap().to_owned();
-    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    assert_eq!(case["files"].as_array().map(Vec::len), Some(1), "the report's photo is on the case");
+    take(&t, &org, &id, json!({ "step": "accept" })).await;
     let village = unit_id(&t, "胡豆坪村").await;
-    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(5)).to_string();
-    step(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline, "summary": "请立即整改燃气隐患" })).await;
+    let deadline = town_day(&t, 5).to_string();
+    take(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline, "summary": "请立即整改燃气隐患" })).await;
     let custodian = t.login_demo("qf.custodian").await;
-    t.json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实" })).await;
+    let revealed = t
+        .json(
+            &custodian,
+            Method::POST,
+            &format!("/api/v1/hazards/{id}/reveal"),
+            json!({ "reason": "核实举报人身份以便发放奖励" }),
+        )
+        .await;
+    assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.text());
+    assert!(revealed.text().contains(CANARY_PHONE), "the custodian's reveal returns the sealed phone");
+    take(&t, &org, &id, json!({ "step": "rectify", "text": "已更换软管并分隔气瓶" })).await;
+    take(&t, &org, &id, json!({ "step": "close", "reply": "经查属实，已整改" })).await;
+    take(&t, &org, &id, json!({ "step": "expose", "public_text": "老街饭店液化气瓶与灶具未分隔，已整改。" })).await;
     app::jobs::run_until_idle(&t.app, "test").await.unwrap();
+    let key = app::open311::create_key(&t.app, &system_admin(&t).await, town(&t).await.parse().unwrap(), "sweep")
+        .await
+        .unwrap();
 
     let mut reached = Vec::new();
+    let mut read = |who: &'static str, path: String, r: TestResponse| {
+        let text = if path.ends_with(".docx") && r.status == StatusCode::OK {
+            notice::decode(&r.body).unwrap()
+        } else {
+            String::from_utf8_lossy(&r.body).into_owned()
+        };
+        reached.push(Reached { who, path, status: r.status, text });
+    };
     let anyone = Client::default();
-    reached.push(lookup(&t, &code).await);
-    reached.push(t.post_form(&anyone, "/report/follow", &[("code", &code)]).await);
+    read("public", "lookup".into(), lookup(&t, &code).await);
+    read("public", "/report/follow".into(), t.post_form(&anyone, "/report/follow", &[("code", &code)]).await);
+    for path in [
+        "/exposure".to_owned(),
+        "/api/v1/public/exposure".to_owned(),
+        "/open311/v2/requests.json".to_owned(),
+        "/open311/v2/requests.xml".to_owned(),
+        format!("/open311/v2/requests.json?api_key={key}"),
+        format!("/open311/v2/requests.xml?api_key={key}"),
+        format!("/open311/v2/requests/{id}.json"),
+        format!("/open311/v2/requests/{id}.xml?api_key={key}"),
+    ] {
+        read("public", path.clone(), t.get(&anyone, &path).await);
+    }
+    let file = case["files"][0]["file_id"].as_str().unwrap().to_owned();
     for who in ["qf.organiser", "qf.reviewer", "qf.liaison", "qf.admin", "qf.auditor", "yc.supervisor", "qf.custodian"]
     {
         let c = t.login_demo(who).await;
         for path in [
+            "/".to_owned(),
             "/hazards".to_owned(),
             format!("/hazards/{id}"),
+            "/hazards/stats".to_owned(),
+            "/hazards/lists".to_owned(),
+            format!("/hazards/{id}/notice.docx"),
             "/api/v1/hazards".to_owned(),
             format!("/api/v1/hazards/{id}"),
+            "/api/v1/hazards/stats".to_owned(),
             "/notifications".to_owned(),
             "/api/v1/notifications".to_owned(),
             "/audit".to_owned(),
-            "/api/v1/audit".to_owned(),
-            "/".to_owned(),
+            "/api/v1/audit-events".to_owned(),
+            format!("/files/{file}"),
+            format!("/api/v1/files/{file}"),
         ] {
-            reached.push(t.get(&c, &path).await);
-        }
-        for f in case["files"].as_array().unwrap() {
-            reached.push(t.get(&c, &format!("/files/{}", f["file_id"].as_str().unwrap())).await);
+            read(who, path.clone(), t.get(&c, &path).await);
         }
     }
+    let statuses: Vec<String> = reached.iter().map(|r| format!("{} {} {}", r.who, r.path, r.status.as_u16())).collect();
     for r in &reached {
-        let body = String::from_utf8_lossy(&r.body);
+        assert_eq!(r.status, expected_status(r.who, &r.path), "{} GET {}: {}", r.who, r.path, statuses.join("\n"));
         assert!(
-            !body.contains(CANARY_NAME) && !body.contains(CANARY_PHONE),
-            "leaked: {}",
-            body.chars().take(400).collect::<String>()
+            !r.text.contains(CANARY_NAME) && !r.text.contains(CANARY_PHONE),
+            "{} GET {} leaked: {}",
+            r.who,
+            r.path,
+            r.text.chars().take(400).collect::<String>()
         );
     }
-    // Nor anywhere in the database but the sealed row.
-    for (table, column) in [
-        ("hazard_case", "description"),
-        ("hazard_case", "location"),
-        ("hazard_event", "COALESCE(note, '') || COALESCE(detail, '')"),
-        ("audit_event", "summary"),
-        ("notification", "title || body"),
-        ("stored_file", "original_name"),
-    ] {
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE $1 OR {column} LIKE $2");
-        let n = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(format!("%{CANARY_NAME}%"))
-            .bind(format!("%{CANARY_PHONE}%"))
-            .fetch_one(p)
-            .await)
-        .unwrap();
-        assert_eq!(n, 0, "{table}.{column}");
+    let read_200 = reached.iter().filter(|r| r.status == StatusCode::OK).count();
+    assert!(read_200 >= 80, "the sweep read {read_200} answers");
+
+    // Nor in any text column of any table: only the sealed row holds the identity, and not as text.
+    let columns = text_columns(&t).await;
+    assert!(columns.len() >= 40, "the scan knows every table's text columns: {columns:?}");
+    for canary in [CANARY_NAME, CANARY_PHONE] {
+        assert_eq!(columns_holding(&t, &columns, canary).await, Vec::<String>::new(), "{canary} in the database");
     }
-    // On SQLite: not in the database file or its write-ahead log, as bytes.
-    if t.db.url.starts_with("sqlite") || t.db.url.is_empty() {
-        for entry in walk(&t.db.dir.path().join("data")) {
-            let bytes = std::fs::read(&entry).unwrap();
-            for canary in [CANARY_NAME, CANARY_PHONE] {
-                assert!(
-                    !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
-                    "{canary} in {}",
-                    entry.display()
-                );
-            }
+    // The scan finds what is there: a control planted in a notification is found, in the column and as bytes.
+    let control = "对照探针-7d41c";
+    store::on_db!(&t.app.db, |p| sqlx::query("UPDATE notification SET body = body || $1")
+        .bind(control)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    assert_eq!(columns_holding(&t, &columns, control).await, ["notification.body"]);
+
+    // On SQLite: not in the database file or its write-ahead log, as bytes (the control is).
+    if !t.db.url.starts_with("postgres") {
+        let files = walk(t.db.dir.path());
+        let db_files: Vec<_> = files
+            .iter()
+            .filter(|f| f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("anjian.sqlite")))
+            .collect();
+        assert!(db_files.len() >= 2, "the database file and its WAL are scanned: {files:?}");
+        let holding = |needle: &str| -> Vec<String> {
+            files
+                .iter()
+                .filter(|f| std::fs::read(f).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert!(holding(control).iter().any(|f| f.starts_with("anjian.sqlite")), "the byte scan finds the control");
+        for canary in [CANARY_NAME, CANARY_PHONE] {
+            assert_eq!(holding(canary), Vec::<String>::new(), "{canary} as bytes");
         }
     }
+}
+
+/// What each caller must get on each route of the sweep: 200 where the role reads it, else the exact refusal
+/// (the routes matrix in `routes.rs` says why each role is refused where).
+fn expected_status(who: &str, path: &str) -> StatusCode {
+    const OK: StatusCode = StatusCode::OK;
+    const NO: StatusCode = StatusCode::FORBIDDEN;
+    const NF: StatusCode = StatusCode::NOT_FOUND;
+    // Columns: organiser, reviewer, liaison (胡豆坪村, the case's unit), admin, auditor, supervisor, custodian.
+    let row: [StatusCode; 7] = match path {
+        _ if who == "public" => return OK,
+        "/" | "/notifications" | "/api/v1/notifications" => [OK, OK, OK, OK, OK, OK, OK],
+        "/audit" | "/api/v1/audit-events" => [NO, NO, NO, NO, OK, NO, NO],
+        "/hazards" | "/api/v1/hazards" => [OK, OK, OK, NO, OK, OK, OK],
+        "/hazards/stats" | "/api/v1/hazards/stats" | "/hazards/lists" => [OK, OK, NO, NO, OK, OK, OK],
+        p if p.ends_with("/notice.docx") => [OK, OK, OK, NO, NO, NO, NO],
+        // The reporter's photo: staff who handle cases, never the unit.
+        p if p.contains("/files/") => [OK, OK, NF, OK, OK, OK, OK],
+        _ => [OK, OK, OK, NF, OK, OK, OK],
+    };
+    let roles =
+        ["qf.organiser", "qf.reviewer", "qf.liaison", "qf.admin", "qf.auditor", "yc.supervisor", "qf.custodian"];
+    row[roles.iter().position(|r| *r == who).unwrap()]
+}
+
+/// Every text-like column of every table, as `table.column`.
+async fn text_columns(t: &TestApp) -> Vec<String> {
+    let sql = if t.db.url.starts_with("postgres") {
+        "SELECT table_name || '.' || column_name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bytea')
+         ORDER BY 1"
+    } else {
+        "SELECT m.name || '.' || c.name FROM sqlite_master m, pragma_table_info(m.name) c
+         WHERE m.type = 'table' AND (c.type IN ('TEXT', 'BLOB', '') OR c.type LIKE '%CHAR%') ORDER BY 1"
+    };
+    store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, String>(sql).fetch_all(p).await).unwrap()
+}
+
+/// The columns (of `columns`) where some row holds `needle`, compared as bytes.
+async fn columns_holding(t: &TestApp, columns: &[String], needle: &str) -> Vec<String> {
+    let pg = t.db.url.starts_with("postgres");
+    let mut found = Vec::new();
+    for tc in columns {
+        let (table, column) = tc.split_once('.').unwrap();
+        let sql = if pg {
+            format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE position(convert_to($1, 'UTF8') in \
+                 (CASE WHEN pg_typeof(\"{column}\")::text = 'bytea' THEN \"{column}\"::text::bytea ELSE convert_to(\"{column}\"::text, 'UTF8') END)) > 0"
+            )
+        } else {
+            format!("SELECT COUNT(*) FROM \"{table}\" WHERE instr(CAST(\"{column}\" AS BLOB), CAST($1 AS BLOB)) > 0")
+        };
+        let n = store::on_db!(&t.app.db, |p| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(needle)
+            .fetch_one(p)
+            .await)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        if n > 0 {
+            found.push(tc.clone());
+        }
+    }
+    found
+}
+
+/// An admin of the demo town, as the system sees one.
+async fn system_admin(t: &TestApp) -> app::auth::Actor {
+    let town = store::units::find_by_code_or_name(&t.app.db, "青峰镇").await.unwrap().unwrap();
+    app::auth::Actor { role: domain::Role::Admin, ..app::auth::Actor::system(town.id, town.path.clone()) }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -411,9 +554,9 @@ async fn a_liaison_sees_only_cases_given_to_their_unit() {
     let liaison = t.login_demo("qf.liaison").await;
     assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get(&liaison, "/api/v1/hazards").await.json()["total"], 0);
-    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    take(&t, &org, &id, json!({ "step": "accept" })).await;
     let other = unit_id(&t, "佛岩寺村").await;
-    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string();
+    let deadline = town_day(&t, 3).to_string();
     let r = step(&t, &org, &id, json!({ "step": "assign", "unit_id": other, "grade": "general", "deadline": deadline, "summary": "请核查整改燃气隐患" })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
@@ -440,13 +583,13 @@ async fn a_hotline_call_gets_a_code_for_the_caller_and_an_overdue_case_is_escala
     let id = call.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(lookup(&t, &code).await.json()["status"], "received");
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["channel"], "hotline");
-    step(&t, &org, &id, json!({ "step": "accept" })).await;
+    take(&t, &org, &id, json!({ "step": "accept" })).await;
     let village = unit_id(&t, "凌阁堂村").await;
-    let today = chrono::Utc::now().date_naive().to_string();
-    step(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": today, "summary": "加气站燃气泄漏排查" })).await;
+    let today = town_day(&t, 0).to_string();
+    take(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": today, "summary": "加气站燃气泄漏排查" })).await;
     // Move the deadline into the past, as time would.
     store::on_db!(&t.app.db, |p| sqlx::query("UPDATE hazard_case SET deadline = $1")
-        .bind(chrono::Utc::now().date_naive() - chrono::Duration::days(2))
+        .bind(town_day(&t, -2))
         .execute(p)
         .await
         .map(|_| ()))
@@ -485,9 +628,9 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     let org = t.login_demo("qf.organiser").await;
     let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
     let village = unit_id(&t, "胡豆坪村").await;
-    let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string();
-    step(&t, &org, &id, json!({ "step": "accept" })).await;
-    step(
+    let deadline = town_day(&t, 3).to_string();
+    take(&t, &org, &id, json!({ "step": "accept" })).await;
+    take(
         &t,
         &org,
         &id,
@@ -510,7 +653,7 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     // Nothing to reward or expose before the case is closed.
     let early = step(&t, &org, &id, json!({ "step": "reward", "fine": "50000" })).await;
     assert_eq!(early.json()["error"]["code"], "case_not_closed");
-    step(&t, &org, &id, json!({ "step": "rectify", "text": "已停止散装销售并处罚款" })).await;
+    take(&t, &org, &id, json!({ "step": "rectify", "text": "已停止散装销售并处罚款" })).await;
     let closed = step(&t, &org, &id, json!({ "step": "close", "reply": "经查属实，已依法处理" })).await;
     assert_eq!(closed.json()["allowed"]["reward"], true, "{}", closed.text());
 
@@ -550,7 +693,7 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
         )
         .await;
     assert_eq!(listed.status, StatusCode::SEE_OTHER, "an expired window is still an entry: {}", listed.text());
-    let today = chrono::Utc::now().date_naive();
+    let today = town_day(&t, 0);
     let live = t
         .post_form(
             &org,
@@ -655,11 +798,11 @@ async fn no_log_line_carries_the_reporters_name_phone_or_receipt_code() {
 
     let t = TestApp::new().await;
     let code = report_from_the_form(&t, &[("anonymous", "0"), ("name", CANARY_NAME), ("phone", CANARY_PHONE)]).await;
-    lookup(&t, &code).await;
-    t.post_form(&Client::default(), "/report/follow", &[("code", &code)]).await;
+    lookup(&t, &code).await.succeeded();
+    t.post_form(&Client::default(), "/report/follow", &[("code", &code)]).await.succeeded();
     let org = t.login_demo("qf.organiser").await;
     let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
-    step(&t, &org, &id, json!({ "step": "decline", "reason": "经核实不属于安全隐患" })).await;
+    take(&t, &org, &id, json!({ "step": "decline", "reason": "经核实不属于安全隐患" })).await;
     let custodian = t.login_demo("qf.custodian").await;
     let revealed = t
         .json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实身份" }))

@@ -567,7 +567,7 @@ async fn health_readiness_and_metrics_answer() {
     let app = TestApp::new().await;
     assert_eq!(app.get(&ANON, "/healthz").await.text(), "ok");
     assert_eq!(app.get(&ANON, "/readyz").await.text(), "ready");
-    app.get(&ANON, "/login").await;
+    app.get(&ANON, "/login").await.succeeded();
     let m = app.get(&ANON, "/metrics").await.text();
     assert!(m.contains("http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"}"), "{m}");
     assert!(m.contains("http_request_duration_seconds_bucket"));

@@ -187,7 +187,7 @@ async fn a_version_can_be_withdrawn_until_review_and_the_task_goes_back_to_where
     .await;
     let v3 = hand_in(&app, &liaison, &plan, "withdraw-three", "方案.txt", "方案三".as_bytes(), "").await;
     let id3 = v3["id"].as_str().unwrap();
-    app.json(&liaison, Method::POST, &format!("/api/v1/submissions/{id3}/withdraw"), json!({})).await;
+    app.json(&liaison, Method::POST, &format!("/api/v1/submissions/{id3}/withdraw"), json!({})).await.succeeded();
     assert_eq!(app.get(&liaison, &format!("/api/v1/tasks/{plan}")).await.json()["status"], "returned");
     // An older version cannot be withdrawn, nor decided on once withdrawn.
     let old = app.json(&liaison, Method::POST, &format!("/api/v1/submissions/{id}/withdraw"), json!({})).await;
@@ -239,7 +239,7 @@ async fn bad_uploads_and_wrong_callers_are_refused_and_nothing_half_written_is_k
 
     // A closed campaign takes nothing more, and stores nothing of what was sent.
     let summary = task_of(&app, &org, &campaign, "胡豆坪村", "活动总结").await;
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/close"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/close"), json!({})).await.succeeded();
     let files_before = count(&app, "stored_file").await;
     let r = hand_in(&app, &liaison, &summary, "closed-campaign", "总结.jpg", PHOTO, "总结").await;
     assert_eq!(r["error"]["code"], "campaign_closed");
@@ -367,7 +367,7 @@ async fn the_board_exports_as_a_workbook_with_the_same_figures() {
     let liaison = app.login_demo("qf.liaison").await;
     let campaign = published_seed(&app, &org).await;
     let plan = task_of(&app, &org, &campaign, "胡豆坪村", "活动方案").await;
-    app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{campaign}/receipt"), json!({})).await;
+    app.json(&liaison, Method::POST, &format!("/api/v1/campaigns/{campaign}/receipt"), json!({})).await.succeeded();
     let v = hand_in(&app, &liaison, &plan, "board-export", "方案.jpg", PHOTO, "方案").await;
     let sub = v["id"].as_str().unwrap();
     app.json(
@@ -560,7 +560,7 @@ async fn a_unit_keeps_activity_records_with_its_tracks_own_fields_and_the_board_
         app.json(&liaison, Method::DELETE, &format!("/api/v1/activities/{id}"), json!({})).await.status,
         StatusCode::NO_CONTENT
     );
-    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/close"), json!({})).await;
+    app.json(&org, Method::POST, &format!("/api/v1/campaigns/{campaign}/close"), json!({})).await.succeeded();
     let late = app.upload(&liaison, &url, "x.txt", b"x", &[("occurred_on", "2026-06-16"), ("place", "青峰场")]).await;
     assert_eq!(late.json()["error"]["code"], "campaign_closed");
 }
