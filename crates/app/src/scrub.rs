@@ -132,7 +132,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.mp4");
         std::fs::write(&path, [0xff; 40]).unwrap();
-        assert!(video(&path).is_err());
+        assert_eq!(video(&path), Err("视频文件已损坏或不完整".to_owned()));
+        assert_eq!(std::fs::read(&path).unwrap(), [0xff; 40], "a refused file is left as it was");
     }
 
     #[test]
@@ -145,6 +146,7 @@ mod tests {
         assert_eq!(kind, kinds::JPEG);
         assert_eq!(crate::evidence::read_exif(&clean), crate::evidence::Exif::default());
         assert!(!String::from_utf8_lossy(&clean).contains("<script>"));
-        assert!(photo(b"not an image").is_err());
+        let e = photo(b"not an image").unwrap_err();
+        assert!(e.contains("format could not be determined"), "{e}");
     }
 }

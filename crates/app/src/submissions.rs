@@ -298,7 +298,13 @@ mod tests {
     fn a_client_key_is_short_and_plain_or_made_up_when_missing() {
         assert_eq!(parse_client_key(Some("0193-abcd-ef01")).ok().as_deref(), Some("0193-abcd-ef01"));
         assert!(parse_client_key(None).is_ok_and(|k| k.len() == 36));
-        assert!(parse_client_key(Some("short")).is_err());
-        assert!(parse_client_key(Some("<script>alert(1)</script>")).is_err());
+        for bad in ["short", "<script>alert(1)</script>", &"k".repeat(65)] {
+            let e = parse_client_key(Some(bad)).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad}");
+            assert!(
+                matches!(&e, crate::Error::Invalid(f) if f[0].field == "client_key" && f[0].code == "invalid"),
+                "{e:?}"
+            );
+        }
     }
 }

@@ -309,9 +309,15 @@ mod tests {
         .unwrap();
         assert_eq!(form.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(), ["visitors", "f1"]);
         assert_eq!(form[1].options, ["晴", "雨", "阴"]);
-        assert!(parse_form(&[row("", "天气", "choice", "晴")]).is_err());
-        assert!(parse_form(&[row("", "人数", "number", ""), row("", "人数", "number", "")]).is_err());
-        assert!(parse_form(&[row("", "人数", "date", "")]).is_err());
+        let refused = |rows: &[FormFieldInput]| -> Vec<(&str, String)> {
+            parse_form(rows).unwrap_err().into_iter().map(|e| (e.code, e.message)).collect()
+        };
+        assert_eq!(refused(&[row("", "天气", "choice", "晴")]), [("invalid", "选择题“天气”至少要有两个选项".into())]);
+        assert_eq!(
+            refused(&[row("", "人数", "number", ""), row("", "人数", "number", "")]),
+            [("duplicate", "字段“人数”重复".into())]
+        );
+        assert_eq!(refused(&[row("", "人数", "date", "")]), [("invalid", "请为字段“人数”选择类型".into())]);
     }
 
     #[test]

@@ -603,10 +603,19 @@ mod tests {
         r.lat = Some("29.35".into());
         r.lon = Some("105.9".into());
         assert_eq!(r.parse().unwrap().point, Some((29.35, 105.9)));
+        let refused = |r: &ReportInput| -> Vec<(&str, &str, String)> {
+            r.parse().unwrap_err().into_iter().map(|e| (e.field, e.code, e.message)).collect()
+        };
         r.lon = Some("NaN".into());
-        assert!(r.parse().is_err());
+        assert_eq!(
+            refused(&r),
+            [
+                ("lat", "invalid", "位置坐标无效".into()),
+                ("location", "required", "请填写隐患所在地点，或允许使用手机定位".into())
+            ]
+        );
         r.lon = None;
-        assert!(r.parse().is_err());
+        assert_eq!(refused(&r)[0], ("lat", "invalid", "位置坐标需同时给出纬度和经度".into()));
         assert_eq!(parse_category("城镇燃气"), Some("town_gas"));
     }
 

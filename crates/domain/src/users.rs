@@ -89,15 +89,17 @@ mod tests {
         for bad in
             ["hu", "hu@", "@qingfeng.cn", "hu@localhost", "hu zhuan@qf.cn", "hu@qf..cn", "<hu@qf.cn>", "胡@qf.cn"]
         {
-            assert!(parse_email(bad).is_err(), "{bad}");
+            assert_eq!(parse_email(bad).unwrap_err().code, "invalid", "{bad}");
         }
     }
 
     #[test]
     fn usernames_are_lower_cased_and_limited() {
         assert_eq!(parse_username(" QF.Admin ").unwrap(), "qf.admin");
-        assert!(parse_username("ab").is_err());
-        assert!(parse_username("张三").is_err());
+        for bad in ["ab", "张三", &"a".repeat(33), "qf admin"] {
+            let e = parse_username(bad).unwrap_err();
+            assert_eq!((e.field, e.code), ("username", "invalid"), "{bad}");
+        }
     }
 
     #[test]

@@ -293,11 +293,16 @@ mod tests {
 
     #[test]
     fn a_submission_needs_text_or_a_file() {
-        assert!(parse_submission_text("  \n ", 0).is_err());
+        assert_eq!(codes(parse_submission_text("  \n ", 0)), [("body", "required")]);
         assert_eq!(parse_submission_text("", 1), Ok(String::new()));
         assert_eq!(parse_submission_text(" 方案见附件 ", 0), Ok("方案见附件".into()));
-        assert!(parse_submission_text("", MAX_SUBMISSION_FILES + 1).is_err());
-        assert!(parse_submission_text(&"字".repeat(MAX_SUBMISSION_CHARS + 1), 0).is_err());
+        assert_eq!(codes(parse_submission_text("", MAX_SUBMISSION_FILES + 1)), [("files", "too_many")]);
+        assert_eq!(codes(parse_submission_text(&"字".repeat(MAX_SUBMISSION_CHARS + 1), 0)), [("body", "too_long")]);
+    }
+
+    /// Which fields were refused, and why, in order.
+    fn codes<T>(r: Result<T, Vec<FieldError>>) -> Vec<(&'static str, &'static str)> {
+        r.err().unwrap_or_default().iter().map(|e| (e.field, e.code)).collect()
     }
 
     fn review(verdict: &str, comment: &str, rating: Option<&str>, exemplary: bool) -> Result<Review, Vec<FieldError>> {

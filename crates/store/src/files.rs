@@ -746,8 +746,15 @@ mod tests {
     #[test]
     fn html_is_never_accepted_whatever_its_name() {
         let html = b"<html><script>alert(1)</script></html>";
-        assert!(sniff(html, "a.txt", EVIDENCE).is_err());
-        assert!(sniff(html, "a", EVIDENCE).is_err());
+        let found = |e: UploadError| match e {
+            UploadError::TypeNotAllowed { found } => ("not allowed", found),
+            UploadError::TypeMismatch { found, .. } => ("mismatch", found),
+            e => panic!("refused for another reason: {e:?}"),
+        };
+        assert_eq!(found(sniff(html, "a.txt", EVIDENCE).unwrap_err()), ("mismatch", "text/html".into()));
+        for name in ["a", "a.html", "a.htm"] {
+            assert_eq!(found(sniff(html, name, EVIDENCE).unwrap_err()), ("not allowed", "text/html".into()), "{name}");
+        }
     }
 
     #[test]

@@ -120,11 +120,20 @@ struct Case {
     /// The request ends the caller's session: it is sent from a second sign-in of the same
     /// account, so the rows after it still have theirs.
     ends_session: bool,
+    /// For an API row with 409 or 422 cells: the stable error code those answers must carry (for
+    /// `invalid_input`, with the first refused field: `invalid_input:reason`).
+    code: Option<&'static str>,
 }
 
 impl Case {
     const fn new(method: &'static str, path: &'static str, payload: Payload, expect: Expect) -> Case {
-        Case { method, path, payload, expect, ends_session: false }
+        Case { method, path, payload, expect, ends_session: false, code: None }
+    }
+
+    /// The stable error code of this row's 409/422 answers.
+    const fn refused_with(mut self, code: &'static str) -> Case {
+        self.code = Some(code);
+        self
     }
 
     const fn ending_session(mut self) -> Case {
@@ -356,7 +365,7 @@ const CASES: &[Case] = &[
     delete("/api/v1/session",                                              ANYONE).ending_session(),
     get("/api/v1/me/email",                                                SIGNED_IN),
     put("/api/v1/me/email", EMAIL_JSON,                                    SIGNED_IN),
-    put("/api/v1/me/password", WRONG_PASSWORD_JSON,                        [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
+    put("/api/v1/me/password", WRONG_PASSWORD_JSON,                        [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]).refused_with("invalid_input:current"),
 
     // API: the unit register.
     get("/api/v1/units",                                                   READERS),
@@ -373,7 +382,7 @@ const CASES: &[Case] = &[
     post("/api/v1/units/{sibling}/reactivate", Payload::None,              EDITORS),
     post("/api/v1/units/{other_unit}/deactivate", Payload::None,           EDITORS_MISS),
     post("/api/v1/units/{other_unit}/reactivate", Payload::None,           EDITORS_MISS),
-    post("/api/v1/units/{town}/deactivate", Payload::None,                 [CON, CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/units/{town}/deactivate", Payload::None,                 [CON, CON, NO,  NO,  NO,  NO,  NO,  LOG]).refused_with("unit_is_authority"),
     post("/api/v1/units/imports", DRY_RUN_IMPORT,                          EDITORS),
     get("/api/v1/units/imports/{import}",                                  EDITORS),
     get("/api/v1/units/imports/{missing}",                                 EDITORS_MISS),
@@ -418,7 +427,7 @@ const CASES: &[Case] = &[
     post("/api/v1/campaigns/{api_draft}/publish", Payload::None,           ORGANISERS),
     post("/api/v1/campaigns/{other_campaign}/publish", Payload::None,      ORGANISERS_MISS),
     post("/api/v1/campaigns/{api_draft}/close", Payload::None,             ORGANISERS),
-    post("/api/v1/campaigns/{api_draft}/publish", Payload::None,           [NO,  CON, NO,  NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/campaigns/{api_draft}/publish", Payload::None,           [NO,  CON, NO,  NO,  NO,  NO,  NO,  LOG]).refused_with("campaign_closed"),
     post("/api/v1/campaigns/{other_campaign}/close", Payload::None,        ORGANISERS_MISS),
     post("/api/v1/campaigns/{campaign}/clone", CLONE_JSON,                 ORGANISERS),
     post("/api/v1/campaigns/{other_campaign}/clone", CLONE_JSON,           ORGANISERS_MISS),
@@ -448,10 +457,10 @@ const CASES: &[Case] = &[
     post("/submissions/{submission}/take-up", NOTHING,                     REVIEWERS),
     post("/submissions/{submission}/decision", RETURN_FORM,                [NO,  BAD, BAD, NO,  NO,  NO,  NO,  LOG]),
     post("/api/v1/submissions/{submission}/take-up", Payload::None,        REVIEWERS),
-    post("/api/v1/submissions/{submission}/decision", RETURN_JSON,         [NO,  BAD, BAD, NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/submissions/{submission}/decision", RETURN_JSON,         [NO,  BAD, BAD, NO,  NO,  NO,  NO,  LOG]).refused_with("invalid_input:comment"),
     // Nobody took it up in the liaison's column; once withdrawn, there is nothing left to withdraw.
     post("/submissions/{submission}/withdraw", NOTHING,                    LIAISON),
-    post("/api/v1/submissions/{submission}/withdraw", Payload::None,       [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]),
+    post("/api/v1/submissions/{submission}/withdraw", Payload::None,       [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]).refused_with("task_not_submitted"),
     get("/campaigns/{campaign}/board",                                     STAFF),
     get("/campaigns/{campaign}/board?kind=village&status=not_yet",         STAFF),
     get("/campaigns/{campaign}/board.xlsx",                                STAFF),
@@ -463,12 +472,12 @@ const CASES: &[Case] = &[
     get("/api/v1/tasks/{sibling_task}",                                    TOWN_STAFF),
     get("/api/v1/tasks/{missing}",                                         NOBODY),
     // The page row above handed in for {task}: it now waits for review, and a second version is refused.
-    post("/api/v1/tasks/{task}/submissions", SUBMISSION,                   [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]),
+    post("/api/v1/tasks/{task}/submissions", SUBMISSION,                   [NO,  NO,  NO,  CON, NO,  NO,  NO,  LOG]).refused_with("task_awaiting_review"),
     post("/api/v1/tasks/{sibling_task}/submissions", SUBMISSION,           [NO,  NO,  NO,  NF,  NO,  NO,  NO,  LOG]),
     get("/api/v1/campaigns/{campaign}/review-queue",                       STAFF),
     get("/api/v1/campaigns/{other_campaign}/review-queue",                 STAFF_MISS),
     get("/api/v1/campaigns/{campaign}/board",                              STAFF),
-    get("/api/v1/campaigns/{campaign}/board?status=nonsense",              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]),
+    get("/api/v1/campaigns/{campaign}/board?status=nonsense",              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, LOG]).refused_with("invalid_input:status"),
     get("/api/v1/campaigns/{other_campaign}/board",                        STAFF_MISS),
     get("/api/v1/campaigns/{campaign}/board.xlsx",                         STAFF),
     // Activity records: {track} is {campaign}'s first track, {activity} a record of 胡豆坪村 under it.
@@ -492,7 +501,7 @@ const CASES: &[Case] = &[
     // Uploads in parts: {upload} is the liaison's; nobody else may see or add to it.
     post("/api/v1/uploads", NEW_UPLOAD,                                    [OK,  OK,  OK,  OK,  OK,  NO,  OK,  LOG]),
     get("/api/v1/uploads/{upload}",                                        [NF,  NF,  NF,  OK,  NF,  NF,  NF,  LOG]),
-    Case::new("PATCH", "/api/v1/uploads/{upload}", Payload::None,          [NF,  NF,  NF,  BAD, NF,  NF,  NF,  LOG]),
+    Case::new("PATCH", "/api/v1/uploads/{upload}", Payload::None,          [NF,  NF,  NF,  BAD, NF,  NF,  NF,  LOG]).refused_with("invalid_input:upload_offset"),
 
     // Hazard reports, no sign-in: {whistle} is an enterprise's whistle-blower link. A receipt code never
     // travels in a URL; a malformed one is refused as input.
@@ -509,7 +518,7 @@ const CASES: &[Case] = &[
     post("/report/follow/add", BAD_CODE_FILE,                              [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
     post("/report/follow/claim", BAD_CODE_FORM,                            [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
     post("/api/v1/public/reports", REPORT_JSON,                            ANYONE),
-    post("/api/v1/public/reports/lookup", BAD_CODE_JSON,                   [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]),
+    post("/api/v1/public/reports/lookup", BAD_CODE_JSON,                   [BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD]).refused_with("invalid_input:code"),
     // Cases: {case} is a named report to 青峰镇 (received), {assigned_case} one given to 胡豆坪村,
     // {other_case} one of 来苏镇. The town's organisers and reviewers handle them; the unit's liaison
     // works on its own; only the custodian reveals who reported.
@@ -545,7 +554,7 @@ const CASES: &[Case] = &[
     get("/api/v1/hazards/{case}",                                          [NF,  OK,  OK,  NF,  OK,  OK,  OK,  LOG]),
     get("/api/v1/hazards/{other_case}",                                    DISTRICT_ONLY),
     // Accepted by the page's row above: the case's state refuses it again.
-    post("/api/v1/hazards/{case}/steps", ACCEPT_JSON,                      [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]),
+    post("/api/v1/hazards/{case}/steps", ACCEPT_JSON,                      [NO,  CON, CON, NO,  NO,  NO,  NO,  LOG]).refused_with("case_not_assigned"),
     post("/api/v1/hazards/{other_case}/steps", ACCEPT_JSON,                [NO,  NF,  NF,  NO,  NO,  NO,  NO,  LOG]),
     post("/api/v1/hazards/{case}/reveal", REASON_JSON,                     [NO,  NO,  NO,  NO,  OK,  NO,  NO,  LOG]),
     post("/api/v1/hazards/{other_case}/reveal", REASON_JSON,               [NO,  NO,  NO,  NO,  NF,  NO,  NO,  LOG]),
@@ -914,7 +923,7 @@ fn is_html(res: &TestResponse) -> bool {
 }
 
 /// The class of a response, or why it fits none (a 500, an error in the wrong shape).
-fn observe(api: bool, res: &TestResponse) -> Result<Outcome, String> {
+fn observe(api: bool, code: Option<&str>, res: &TestResponse) -> Result<Outcome, String> {
     let status = res.status.as_u16();
     let shaped = |outcome: Outcome, code: &str| {
         let fits = if api { error_code(res).as_deref() == Some(code) } else { is_html(res) };
@@ -930,8 +939,26 @@ fn observe(api: bool, res: &TestResponse) -> Result<Outcome, String> {
         401 if api => shaped(Login, "unauthenticated"),
         403 => shaped(Denied, "forbidden"),
         404 => shaped(NotFound, "not_found"),
-        409 => Ok(Conflict),
-        422 => Ok(Invalid),
+        // A refusal of the input or of the record's state says which, by its stable code (pages: in Chinese).
+        409 | 422 => {
+            let outcome = if status == 409 { Conflict } else { Invalid };
+            if !api {
+                let told = ["role=\"alert\"", "class=\"field-error\""].iter().any(|m| res.text().contains(m));
+                return if is_html(res) && told {
+                    Ok(outcome)
+                } else {
+                    Err(format!("{status} without the message on the page"))
+                };
+            }
+            // `invalid_input` names its first refused field: `invalid_input:reason`.
+            let field = serde_json::from_slice::<Value>(&res.body).ok().and_then(|v| {
+                v["error"]["fields"][0]["field"].as_str().map(|f| format!(":{f}"))
+            });
+            match (code, error_code(res).map(|c| c + field.as_deref().unwrap_or(""))) {
+                (Some(want), Some(got)) if got == want => Ok(outcome),
+                (want, got) => Err(format!("{status} with code {got:?}, the row says {want:?}")),
+            }
+        }
         _ => Err(format!("status {status}")),
     }
 }
@@ -963,7 +990,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let cells = walk_everyone().await;
     let mut wrong = String::new();
     for c in &cells {
-        let seen = observe(c.case.is_api(), &c.res);
+        let seen = observe(c.case.is_api(), c.case.code, &c.res);
         if seen != Ok(c.expected) {
             let seen = seen.map_or_else(|e| e, |o| format!("{o:?}"));
             let (caller, method, path, expected, status) = (c.caller, c.case.method, &c.path, c.expected, c.res.status);
@@ -976,6 +1003,11 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
         }
     }
     assert!(wrong.is_empty(), "cells that differ from the matrix:\n{wrong}");
+    // A row names its refusal's code exactly when it is an API row with a 409/422 cell.
+    for case in CASES {
+        let refuses = case.expect.iter().any(|o| matches!(o, Invalid | Conflict));
+        assert_eq!(case.code.is_some(), case.is_api() && refuses, "{} {}: refused_with", case.method, case.path);
+    }
     assert_eq!(cells.len(), CASES.len() * CALLERS.len());
 }
 
