@@ -200,7 +200,7 @@ fn time(t: &DateTime<Utc>, offset: FixedOffset) -> String {
     t.with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// A record's fields in the spec's order: JSON objects come out sorted, XML keeps this order.
+/// A record's fields in the spec's order, kept in JSON (serde_json preserves insertion order here) and XML.
 type Fields = Vec<(&'static str, Value)>;
 
 fn object(fields: &Fields) -> Value {

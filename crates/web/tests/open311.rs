@@ -6,8 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -18,17 +16,93 @@ fn fixture(name: &str) -> String {
         .unwrap()
 }
 
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().unwrap().keys().cloned().collect()
+/// A JSON document with each object's keys in the order written (serde_json's `Value` sorts them).
+enum Doc {
+    Object(Vec<(String, Doc)>),
+    Array(Vec<Doc>),
+    Scalar,
 }
 
-/// The element names of an XML document, in a set.
-fn elements(xml: &str) -> BTreeSet<String> {
-    xml.split('<')
-        .skip(1)
-        .filter(|s| !s.starts_with(['/', '?']))
-        .map(|s| s.split(['>', ' ', '/']).next().unwrap().to_owned())
-        .collect()
+impl<'de> serde::Deserialize<'de> for Doc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Doc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Doc>()? {
+                    fields.push(entry);
+                }
+                Ok(Doc::Object(fields))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Doc::Array(items))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+            fn visit_unit<E>(self) -> Result<Doc, E> {
+                Ok(Doc::Scalar)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// The keys, in written order, of the object at `path` (`0/attributes/1`: indices and names, `/`-separated).
+fn keys(json: &str, path: &str) -> Vec<String> {
+    let doc: Doc = serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}): {json}"));
+    let mut at = &doc;
+    for step in path.split('/').filter(|s| !s.is_empty()) {
+        at = match at {
+            Doc::Array(items) => &items[step.parse::<usize>().unwrap()],
+            Doc::Object(fields) => &fields.iter().find(|(k, _)| k == step).unwrap_or_else(|| panic!("no {step}")).1,
+            Doc::Scalar => panic!("{path} goes through a value"),
+        };
+    }
+    match at {
+        Doc::Object(fields) => fields.iter().map(|(k, _)| k.clone()).collect(),
+        _ => panic!("{path} is not an object in {json}"),
+    }
+}
+
+/// The element names of an XML document, in the order each first appears.
+fn elements(xml: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in xml.split('<').skip(1).filter(|s| !s.starts_with(['/', '?'])) {
+        let name = s.split(['>', ' ', '/']).next().unwrap().to_owned();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Ours uses only the spec's names, each in the spec's order (the spec's optional fields may be absent).
+fn in_spec_order(ours: &[String], spec: &[String]) {
+    let unknown: Vec<&String> = ours.iter().filter(|k| !spec.contains(k)).collect();
+    assert!(unknown.is_empty(), "names the spec does not have: {unknown:?} in {ours:?}");
+    let spec_order: Vec<&String> = spec.iter().filter(|k| ours.contains(k)).collect();
+    assert_eq!(ours.iter().collect::<Vec<_>>(), spec_order, "not in the spec's order");
 }
 
 async fn get(t: &TestApp, path: &str) -> TestResponse {
@@ -53,29 +127,29 @@ async fn discovery_services_and_a_definition_use_the_specs_names() {
     let t = TestApp::new().await;
     let d = get(&t, "/open311/v2/discovery.json").await;
     assert_eq!(d.status, StatusCode::OK);
-    let spec: Value = serde_json::from_str(&fixture("discovery.json")).unwrap();
-    assert_eq!(keys(&d.json()), keys(&spec));
-    assert_eq!(keys(&d.json()["endpoints"][0]), keys(&spec["endpoints"][0]));
+    let spec = fixture("discovery.json");
+    assert_eq!(keys(&d.text(), ""), keys(&spec, ""));
+    assert_eq!(keys(&d.text(), "endpoints/0"), keys(&spec, "endpoints/0"));
 
-    let s = get(&t, "/open311/v2/services.json").await.json();
-    let spec: Value = serde_json::from_str(&fixture("services.json")).unwrap();
+    let services = get(&t, "/open311/v2/services.json").await;
+    let s = services.json();
     assert_eq!(s.as_array().unwrap().len(), domain::hazards::CATEGORIES.len());
-    assert_eq!(keys(&s[0]), keys(&spec[0]));
+    assert_eq!(keys(&services.text(), "0"), keys(&fixture("services.json"), "0"));
     assert!(s.as_array().unwrap().iter().any(|x| x["service_code"] == "town_gas" && x["service_name"] == "城镇燃气"));
     let xml = get(&t, "/open311/v2/services.xml").await;
     assert_eq!(xml.header("content-type").as_deref(), Some("text/xml; charset=utf-8"));
     assert!(xml.text().contains("<service><service_code>hazardous_chemicals</service_code>"), "{}", xml.text());
 
-    let def = get(&t, "/open311/v2/services/town_gas.json").await.json();
-    let spec: Value = serde_json::from_str(&fixture("service_definition.json")).unwrap();
-    assert_eq!(keys(&def), keys(&spec));
-    assert_eq!(keys(&def["attributes"][0]), keys(&spec["attributes"][0]));
-    assert_eq!(keys(&def["attributes"][1]["values"][0]), keys(&spec["attributes"][0]["values"][0]));
+    let def = get(&t, "/open311/v2/services/town_gas.json").await.text();
+    let spec = fixture("service_definition.json");
+    assert_eq!(keys(&def, ""), keys(&spec, ""));
+    assert_eq!(keys(&def, "attributes/0"), keys(&spec, "attributes/0"));
+    assert_eq!(keys(&def, "attributes/1/values/0"), keys(&spec, "attributes/0/values/0"));
     let xml = get(&t, "/open311/v2/services/town_gas.xml").await.text();
     assert!(xml.contains("<service_definition><service_code>town_gas</service_code><attributes><attribute>"), "{xml}");
     let missing = get(&t, "/open311/v2/services/nuclear.json").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert_eq!(keys(&missing.json()[0]), keys(&serde_json::from_str::<Value>(&fixture("errors.json")).unwrap()[0]));
+    assert_eq!(keys(&missing.text(), "0"), keys(&fixture("errors.json"), "0"));
 }
 
 #[tokio::test]
@@ -96,20 +170,18 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_in_both_formats_
     ];
     let posted = post(&t, "/open311/v2/requests.json", &form).await;
     assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text());
-    let spec: Value = serde_json::from_str(&fixture("post_request.json")).unwrap();
     let mine = &posted.json()[0];
-    // The spec's fields, plus the token the spec allows in place of (here: beside) the id.
-    let allowed: BTreeSet<String> = keys(&spec[0]).into_iter().chain(["token".to_owned()]).collect();
-    assert!(keys(mine).is_subset(&allowed), "{mine}");
+    // The spec's fields in its order, with the token the spec allows in place of (here: beside) the id.
+    let mut spec = keys(&fixture("post_request.json"), "0");
+    spec.insert(1, "token".to_owned());
+    in_spec_order(&keys(&posted.text(), "0"), &spec);
     let id = mine["service_request_id"].as_str().unwrap().to_owned();
     assert!(mine["service_notice"].as_str().unwrap().contains("查询码"));
 
     let one = get(&t, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(one.status, StatusCode::OK);
-    let spec: Value = serde_json::from_str(&fixture("requests.json")).unwrap();
     let r = &one.json()[0];
-    let spec_keys = keys(&spec[0]);
-    assert!(keys(r).is_subset(&spec_keys), "only the spec's names: {r}");
+    in_spec_order(&keys(&one.text(), "0"), &keys(&fixture("requests.json"), "0"));
     for k in ["service_request_id", "status", "service_code", "service_name", "requested_datetime", "status_notes"] {
         assert!(!r[k].is_null(), "{k} in {r}");
     }
@@ -119,7 +191,7 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_in_both_formats_
     assert!(!one.text().contains("漏气声"));
 
     let xml = get(&t, &format!("/open311/v2/requests/{id}.xml")).await;
-    assert!(elements(&xml.text()).is_subset(&elements(&fixture("requests.xml"))), "{}", xml.text());
+    in_spec_order(&elements(&xml.text()), &elements(&fixture("requests.xml")));
     assert!(xml.text().contains(&format!("<service_request_id>{id}</service_request_id>")));
 
     let all = get(&t, "/open311/v2/requests.json?status=open&service_code=town_gas").await.json();
@@ -137,8 +209,8 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_in_both_formats_
     assert_eq!(bad_xml.status, StatusCode::BAD_REQUEST);
     assert!(bad_xml.text().contains("<errors><error><code>400</code>"));
 
-    let token = get(&t, &format!("/open311/v2/tokens/{id}.json")).await.json();
-    assert_eq!(keys(&token[0]), keys(&serde_json::from_str::<Value>(&fixture("token.json")).unwrap()[0]));
+    let token = get(&t, &format!("/open311/v2/tokens/{id}.json")).await.text();
+    assert_eq!(keys(&token, "0"), keys(&fixture("token.json"), "0"));
 
     // Staff take it up and close it: the feed shows the steps, the request reads closed with the reply.
     let org = t.login_demo("qf.organiser").await;
@@ -160,7 +232,7 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_in_both_formats_
         "the reply is the reporter's, not the public's: {notes}"
     );
     let updates = get(&t, "/open311/v2/servicerequestupdates.xml").await.text();
-    assert!(elements(&updates).is_subset(&elements(&fixture("servicerequestupdates.xml"))), "{updates}");
+    in_spec_order(&elements(&updates), &elements(&fixture("servicerequestupdates.xml")));
     assert!(updates.contains("<status>closed</status>"));
 
     // Nothing anywhere that names the reporter.
