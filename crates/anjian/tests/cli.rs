@@ -137,3 +137,19 @@ async fn an_operator_registers_a_town_and_its_first_administrator() {
     ]);
     assert_eq!(nowhere.status.code(), Some(1));
 }
+
+#[test]
+fn notice_parse_json_prints_the_seed_exactly_as_the_contract_writes_it() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../notice/tests/corpus/seed");
+    let out = Command::new(env!("CARGO_BIN_EXE_anjian"))
+        .args(["notice", "parse"])
+        .arg(seed.with_extension("txt"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let expected = std::fs::read(seed.with_extension("expected.json")).unwrap();
+    // Byte for byte: key order, two-space indent, Chinese as written (no \u escapes), one closing newline.
+    assert!(out.stdout == expected, "printed:\n{}\nexpected:\n{}", stdout(&out), String::from_utf8_lossy(&expected));
+}
