@@ -1,6 +1,6 @@
-//! The reader against the corpus: the seed notice must come out exactly as expected, and the corpus of
-//! varied notices in `tests/corpus/` must score at least 0.95 field accuracy (a field counts when its whole
-//! value equals the expected one).
+//! The reader against the corpus: the seed notice must come out exactly as expected, and each set of varied
+//! notices must keep its field accuracy (a field counts when its whole value equals the expected one). Each
+//! floor sits within 0.01 of the set's score when it was set, so one notice that regresses fails the suite.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -32,20 +32,27 @@ fn the_seed_notice_reads_exactly_as_expected() {
 }
 
 #[test]
-fn the_corpus_scores_at_least_095_field_accuracy() {
-    score_at_least("corpus", 0.95);
+fn the_corpus_scores_at_least_099_field_accuracy() {
+    score_at_least("corpus", 0.99);
 }
 
 /// A second set, written by someone who never saw the reader: how well it does on notices it was not built on.
 #[test]
-fn the_held_out_notices_score_at_least_095_field_accuracy() {
-    score_at_least("holdout", 0.95);
+fn the_held_out_notices_score_at_least_099_field_accuracy() {
+    score_at_least("holdout", 0.99);
 }
 
 /// A third set, also written blind, scored once before the reader was changed for it (see its README).
 #[test]
-fn the_blind_notices_score_at_least_090_field_accuracy() {
-    score_at_least("blind", 0.90);
+fn the_blind_notices_score_at_least_099_field_accuracy() {
+    score_at_least("blind", 0.99);
+}
+
+/// A fourth set, written blind in shapes the others lack (WeChat pastes, OCR'd scans, 函, 通报, 方案 four
+/// levels deep, a 转发 of a 转发), scored once before the reader saw it (see its README).
+#[test]
+fn the_second_blind_set_scores_at_least_094_field_accuracy() {
+    score_at_least("blind2", 0.94);
 }
 
 fn score_at_least(dir: &str, floor: f64) {
