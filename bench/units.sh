@@ -10,7 +10,9 @@
 # See bench/README.md. Knobs (environment): BENCH_DATABASES="sqlite postgres", BENCH_SIZES="1000 100000",
 # BENCH_RUNS=3, BENCH_DURATION=10, BENCH_WARMUP=2, BENCH_CONNECTIONS=64, BENCH_PORT (first port tried),
 # BENCH_PG_URL=postgres://postgres@127.0.0.1:5432 (server; a fresh database is created and dropped),
-# BENCH_PG_ADMIN_DB=test, BENCH_BIN (skip the build and use this binary), BENCH_KEEP=1 (keep temp dir).
+# BENCH_PG_ADMIN_DB=test, BENCH_BIN (skip the build and use this binary), BENCH_KEEP=1 (keep temp dir),
+# BENCH_SESSIONS=rotate (64 sessions, each request the next; "per-connection": 64 wrk threads, one
+# session each; "shared": one session for all, as before).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +23,7 @@ QUICK=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "units.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -37,143 +39,25 @@ DATABASES=${BENCH_DATABASES:-"sqlite postgres"}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 PG_ADMIN_DB=${BENCH_PG_ADMIN_DB:-test}
 PG_DB="anjian_bench_$$"
-HOST=127.0.0.1
+NAME=units; PORT_BASE=18400; EXAMPLE=""
 USERNAME=qf.organiser
-PASSWORD=Anjian-demo-2026
 IMPORT_CHUNK=10000          # app::import::MAX_ROWS
 SEARCH_PATH='/units?q=%E5%9F%BA%E5%87%86&page=3'   # q=基准 (every seeded unit matches), page 3
 ROUTES=("healthz|/healthz|none" "units|/units|cookie" "units?q=基准&page=3|$SEARCH_PATH|cookie")
-
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[bench] FAILED: %s\n' "$*" >&2; exit 1; }
-
-for tool in curl wrk awk sed; do
-    command -v "$tool" >/dev/null || die "$tool is not installed (wrk: apt-get install -y wrk)"
-done
-[[ -f $LUA ]] || die "missing $LUA"
-for n in $RUNS $DURATION $WARMUP $CONNS $SIZES; do [[ $n =~ ^[0-9]+$ ]] || die "not a number: $n"; done
-PIN_SERVER=(); PIN_WRK=(); PINNING="none (taskset not found)"
-if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
-    PIN_SERVER=(taskset -c 0); PIN_WRK=(taskset -c 1)
-    PINNING="server on core 0 (taskset -c 0), wrk on core 1 (taskset -c 1)"
-fi
-if [[ " $DATABASES " == *" postgres "* ]]; then
-    command -v psql >/dev/null || die "psql is needed for PostgreSQL (or set BENCH_DATABASES=sqlite)"
-    psql -X -q "$PG_URL/$PG_ADMIN_DB" -c 'SELECT 1' >/dev/null 2>&1 || die "PostgreSQL not reachable at $PG_URL/$PG_ADMIN_DB"
-fi
-
-# One benchmark at a time on this machine: two would share core 0 and spoil each other's figures.
-if command -v flock >/dev/null; then
-    exec 9>"${TMPDIR:-/tmp}/anjian-bench.lock"
-    if ! flock -n 9; then
-        log "another bench/units.sh is running; waiting for it (at most 30 minutes)"
-        flock -w 1800 9 || die "gave up waiting for the other benchmark"
-    fi
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/anjian-bench.XXXXXX")
+SESSIONS=${BENCH_SESSIONS:-rotate}
+[[ $SESSIONS =~ ^(rotate|per-connection|shared)$ ]] || { echo "units.sh: BENCH_SESSIONS is rotate, per-connection or shared" >&2; exit 2; }
+for n in $RUNS $DURATION $WARMUP $CONNS $SIZES; do [[ $n =~ ^[0-9]+$ ]] || { echo "units.sh: not a number: $n" >&2; exit 2; }; done
+[[ -f $LUA ]] || { echo "units.sh: missing $LUA" >&2; exit 2; }
+SERVER_ENV=(ANJIAN_IMPORT_MAX_MIB=64 ANJIAN_SHUTDOWN_GRACE_SECONDS=5)
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 RAW="$WORK/raw.tsv"
 NOTES="$WORK/notes.txt"
 : >"$RAW"; : >"$NOTES"
-SERVER_PID=""
 SAMPLER_PID=""
-PG_CREATED=0
-
-stop_server() {
-    [[ -n $SERVER_PID ]] || return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
-
-cleanup() {
-    local rc=$?
-    [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null || true
-    stop_server
-    if [[ $PG_CREATED == 1 ]]; then
-        psql -X -q "$PG_URL/$PG_ADMIN_DB" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 \
-            || log "could not drop database $PG_DB: drop it by hand"
-    fi
-    if [[ ${BENCH_KEEP:-0} == 1 || $rc != 0 ]]; then
-        log "temp files kept in $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ---------------------------------------------------------------------------------------------
-# The binary
-if [[ -n ${BENCH_BIN:-} ]]; then
-    BIN=$BENCH_BIN
-else
-    log "building: cargo build --release -p anjian (CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-<default>})"
-    BIN=$(cd "$ROOT" && cargo build --release -p anjian --message-format=json-render-diagnostics \
-        | sed -n 's/.*"executable":"\([^"]*\/anjian\)".*/\1/p' | tail -n1) || die "cargo build failed"
-fi
-[[ -n $BIN && -x $BIN ]] || die "no anjian binary (looked for ${BIN:-nothing})"
-# Run a private copy: a build elsewhere may replace the binary while the benchmark runs.
-BIN_SRC=$BIN
-cp "$BIN_SRC" "$WORK/anjian"
-BIN="$WORK/anjian"
-BIN_SUM=$(sha256sum "$BIN" | cut -c1-12)
+bench_on_exit() { [[ -z $SAMPLER_PID ]] || kill "$SAMPLER_PID" 2>/dev/null; }
 log "binary: $BIN_SRC (sha256 $BIN_SUM…, copied to $BIN)"
-# The tree as built (other work may change it while the benchmark runs).
-GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null | head -n1) ]] && GIT_REV="$GIT_REV (with uncommitted changes)"
-
-port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-PORT=""
-for p in $(seq "${BENCH_PORT:-18400}" $(( ${BENCH_PORT:-18400} + 99 ))); do
-    if port_free "$p"; then PORT=$p; break; fi
-done
-[[ -n $PORT ]] || die "no free port near ${BENCH_PORT:-18400}"
-BASE="http://$HOST:$PORT"
-
-# ---------------------------------------------------------------------------------------------
-# Server control. Seeding runs unpinned (faster); measuring restarts the server pinned.
 DB=""; DATA=""; DB_URL=""
-server_env() { # the settings every server run gets, as NAME=value words for env(1)
-    SERVER_ENV=(ANJIAN_DATA_DIR="$DATA" ANJIAN_LISTEN="$HOST:$PORT" ANJIAN_DATABASE_URL="$DB_URL"
-        ANJIAN_IMPORT_MAX_MIB=64 ANJIAN_SHUTDOWN_GRACE_SECONDS=5)
-}
-
-start_server() { # pinned|free subcommand
-    local how=$1 cmd=$2 prefix=()
-    [[ $how == pinned ]] && prefix=("${PIN_SERVER[@]}")
-    port_free "$PORT" || die "port $PORT is taken by another process"
-    server_env
-    # A simple command: $! is the process that env and taskset exec into, i.e. anjian itself.
-    env "${SERVER_ENV[@]}" "${prefix[@]}" "$BIN" "$cmd" >>"$DATA/server.out" 2>>"$DATA/server.err" 9>&- &
-    SERVER_PID=$!
-    for _ in $(seq 300); do   # at most 60 s
-        kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$DATA/server.err" >&2; die "the server exited while starting"; }
-        if curl -sf -o /dev/null --max-time 1 "$BASE/healthz"; then
-            [[ $(cat "/proc/$SERVER_PID/comm" 2>/dev/null) == anjian ]] || die "pid $SERVER_PID is not the anjian process"
-            return 0
-        fi
-        sleep 0.2
-    done
-    die "the server did not answer /healthz within 60 s"
-}
-
-rss_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-COOKIE=""; CSRF=""
-login() {
-    local body
-    body=$(curl -sS --max-time 30 -c "$DATA/jar" -H 'Content-Type: application/json' \
-        -d "{\"username\":\"$USERNAME\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session") || die "login request failed"
-    CSRF=$(printf '%s' "$body" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
-    COOKIE=$(awk '$6 == "anjian_session" { print $7 }' "$DATA/jar")
-    [[ -n $CSRF && -n $COOKIE ]] || die "login as $USERNAME gave no session: $body"
-}
 
 listed_total() { # active units the organiser sees (the town, the demo's units and the seeded ones)
     curl -sS --max-time 60 -H "Cookie: anjian_session=$COOKIE" "$BASE/api/v1/units" \
@@ -192,7 +76,7 @@ seed_to() { # import 基准企业NNNNNN up to $1 units, at most IMPORT_CHUNK row
             for (i = a; i <= b; i++) printf "基准企业%06d,企业,,工贸,联系人%d,138%08d,青峰镇基准路%d号\n", i, i % 97, i, i
         }' >"$csv"
         started=$(date +%s.%N)
-        code=$(curl -sS --max-time 590 -o "$DATA/import.json" -w '%{http_code}' -b "$DATA/jar" \
+        code=$(curl -sS --max-time 590 -o "$DATA/import.json" -w '%{http_code}' -b "$DATA/jar-$USERNAME" \
             -H "X-CSRF-Token: $CSRF" -F "file=@$csv;type=text/csv" "$BASE/api/v1/units/imports") || die "import request failed"
         elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
         if [[ $code != 200 ]] || ! grep -q "\"created\":$n," "$DATA/import.json" || ! grep -q '"failed":0' "$DATA/import.json"; then
@@ -206,10 +90,22 @@ seed_to() { # import 基准企业NNNNNN up to $1 units, at most IMPORT_CHUNK row
     done
 }
 
+# With a cookie, as many sessions as connections ($DATA/sessions):
+#   rotate          one wrk thread; each request takes the next session in turn (the server sees the same
+#                   64 sessions as with one per connection, and wrk's own cost stays that of one thread)
+#   per-connection  one wrk thread per connection, each sending its own session (64 threads on one core:
+#                   wrk itself then tops out near half the requests a second of one thread on /healthz)
+#   shared          one session for all connections, one wrk thread (the old run)
 wrk_cmd() { # route-kind path duration
-    local hdr=()
-    [[ $1 == cookie ]] && hdr=(-H "Cookie: anjian_session=$COOKIE")
-    "${PIN_WRK[@]}" wrk -t1 -c"$CONNS" -d"$3s" --timeout 10s -s "$LUA" "${hdr[@]}" "$BASE$2"
+    if [[ $1 == cookie && $SESSIONS == rotate ]]; then
+        env WRK_COOKIES="$DATA/sessions" WRK_ROTATE=1 "${PIN_WRK[@]}" wrk -t1 -c"$CONNS" -d"$3s" --timeout 10s -s "$LUA" "$BASE$2"
+    elif [[ $1 == cookie && $SESSIONS == per-connection ]]; then
+        env WRK_COOKIES="$DATA/sessions" "${PIN_WRK[@]}" wrk -t"$CONNS" -c"$CONNS" -d"$3s" --timeout 10s -s "$LUA" "$BASE$2"
+    elif [[ $1 == cookie ]]; then
+        "${PIN_WRK[@]}" wrk -t1 -c"$CONNS" -d"$3s" --timeout 10s -s "$LUA" -H "Cookie: anjian_session=$COOKIE" "$BASE$2"
+    else
+        "${PIN_WRK[@]}" wrk -t1 -c"$CONNS" -d"$3s" --timeout 10s -s "$LUA" "$BASE$2"
+    fi
 }
 
 check_result() { # output label [warm-up: a slow page may complete no request in it]
@@ -224,14 +120,12 @@ check_result() { # output label [warm-up: a slow page may complete no request in
     printf '%s\n' "$line"
 }
 
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-
 measure() { # units
     local units=$1 total entry name path kind out line run hwm rss_max anon_max pss idle
     total=$(listed_total)
     [[ -n $total ]] || die "could not read the unit total from /api/v1/units"
-    idle=$(rss_kib "$SERVER_PID" VmRSS)
-    echo "$DB, $units units: $total active units listed for $USERNAME; server RSS before load $(( idle / 1024 )) MiB (anon $(( $(rss_kib "$SERVER_PID" RssAnon) / 1024 )) MiB)" >>"$NOTES"
+    idle=$(proc_kib VmRSS)
+    echo "$DB, $units units: $total active units listed for $USERNAME; server RSS before load $(( idle / 1024 )) MiB (anon $(( $(proc_kib RssAnon) / 1024 )) MiB)" >>"$NOTES"
     for entry in "${ROUTES[@]}"; do
         IFS='|' read -r name path kind <<<"$entry"
         if [[ $kind == cookie ]]; then
@@ -247,15 +141,15 @@ measure() { # units
             rm -f "$DATA/rss_max"
             ( max=0 amax=0
               for _ in $(seq $(( (DURATION + 10) * 5 ))); do
-                  r=$(rss_kib "$SERVER_PID" VmRSS); [[ -n $r ]] && (( r > max )) && max=$r
-                  a=$(rss_kib "$SERVER_PID" RssAnon); [[ -n $a ]] && (( a > amax )) && amax=$a
+                  r=$(proc_kib VmRSS); [[ -n $r ]] && (( r > max )) && max=$r
+                  a=$(proc_kib RssAnon); [[ -n $a ]] && (( a > amax )) && amax=$a
                   echo "$max $amax" >"$DATA/rss_max.tmp" && mv -f "$DATA/rss_max.tmp" "$DATA/rss_max"; sleep 0.2
               done ) &
             SAMPLER_PID=$!
             out=$(wrk_cmd "$kind" "$path" "$DURATION" 2>&1) || die "wrk failed: $out"
             kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
             line=$(check_result "$out" "$DB/$units $name run $run")
-            hwm=$(rss_kib "$SERVER_PID" VmHWM)
+            hwm=$(proc_kib VmHWM)
             read -r rss_max anon_max <"$DATA/rss_max" 2>/dev/null || { rss_max=0; anon_max=0; }
             pss=$(awk '$1 == "Pss:" { print $2 }' "/proc/$SERVER_PID/smaps_rollup" 2>/dev/null || echo 0)
             kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the run"
@@ -266,7 +160,7 @@ measure() { # units
             log "$DB/$units $name run $run: $(cut -d' ' -f2- <<<"$line") VmHWM=$(( hwm / 1024 ))MiB RssAnon=$(( ${anon_max:-0} / 1024 ))MiB Pss=$(( ${pss:-0} / 1024 ))MiB"
         done
     done
-    echo "$DB, $units units: server RSS after all runs $(( $(rss_kib "$SERVER_PID" VmRSS) / 1024 )) MiB (anon $(( $(rss_kib "$SERVER_PID" RssAnon) / 1024 )) MiB; nothing scraped /metrics)" >>"$NOTES"
+    echo "$DB, $units units: server RSS after all runs $(( $(proc_kib VmRSS) / 1024 )) MiB (anon $(( $(proc_kib RssAnon) / 1024 )) MiB; nothing scraped /metrics)" >>"$NOTES"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -278,43 +172,49 @@ for DB in $DATABASES; do
     case $DB in
         sqlite) DB_URL="" ;;
         postgres)
-            psql -X -q "$PG_URL/$PG_ADMIN_DB" -c "CREATE DATABASE $PG_DB" >/dev/null || die "cannot create database $PG_DB"
-            PG_CREATED=1
-            DB_URL="$PG_URL/$PG_DB"
+            pg_create
             PG_VERSION=$(psql -X -At "$DB_URL" -c 'SHOW server_version')
             ;;
         *) die "unknown database $DB (sqlite or postgres)" ;;
     esac
     log "$DB: loading the demo town ($BIN demo --no-serve)"
-    server_env
-    env "${SERVER_ENV[@]}" "$BIN" demo --no-serve >>"$DATA/server.out" 2>>"$DATA/server.err" || die "anjian demo failed: $(tail -n 5 "$DATA/server.err")"
+    env ANJIAN_DATA_DIR="$DATA" ANJIAN_DATABASE_URL="$DB_URL" "$BIN" demo --no-serve >>"$DATA/server.out" 2>>"$DATA/server.err" || die "anjian demo failed: $(tail -n 5 "$DATA/server.err")"
     for units in $SIZES; do
         if (( units > SEEDED )); then
-            start_server free serve
-            login
+            start_server free
+            login "$USERNAME"
             seed_to "$units"
             stop_server
         fi
-        start_server pinned serve
-        [[ -n $COOKIE ]] || login
+        start_server
+        [[ -n $COOKIE ]] || login "$USERNAME"
+        if [[ $SESSIONS != shared ]]; then
+            log "$DB/$units: signing in $CONNS sessions of $USERNAME"
+            new_sessions "$USERNAME" "$CONNS" "$DATA/sessions"
+        fi
         measure "$units"
         stop_server
     done
-    if [[ $DB == postgres ]]; then
-        psql -X -q "$PG_URL/$PG_ADMIN_DB" -c "DROP DATABASE $PG_DB WITH (FORCE)" >/dev/null && PG_CREATED=0
-    fi
+    [[ $DB == postgres ]] && pg_drop
 done
 END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 # The report
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 MODE=$([[ $QUICK == 1 ]] && echo "--quick" || echo "full")
 
 echo "# Anjian unit-list benchmark ($MODE)"
 echo
-echo "- started $STARTED_AT; commit $GIT_REV; binary $BIN_SRC (sha256 $BIN_SUM…); $(uname -sr); $(nproc) × ${CPU:-unknown CPU}"
-echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2); $CONNS connections, 1 wrk thread, --timeout 10s; $RUNS run(s) × ${DURATION} s after a ${WARMUP} s warm-up, per route"
+if [[ $SESSIONS == rotate ]]; then
+    SESSION_NOTE="signed-in routes: $CONNS distinct sessions of $USERNAME, 1 wrk thread, each request sending the next session in turn (BENCH_SESSIONS=rotate); /healthz: no session"
+elif [[ $SESSIONS == per-connection ]]; then
+    SESSION_NOTE="signed-in routes: $CONNS sessions of $USERNAME, one per connection ($CONNS wrk threads of one connection each, each sending its own cookie; BENCH_SESSIONS=per-connection); /healthz: 1 wrk thread, no session"
+else
+    SESSION_NOTE="one session of $USERNAME shared by all $CONNS connections (BENCH_SESSIONS=shared), 1 wrk thread"
+fi
+echo "- started $STARTED_AT; $(machine_line); binary $BIN_SRC"
+echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2); $CONNS connections, --timeout 10s; $RUNS run(s) × ${DURATION} s after a ${WARMUP} s warm-up, per route"
+echo "- sessions: $SESSION_NOTE"
 echo "- pinning: $PINNING${PG_VERSION:+; PostgreSQL $PG_VERSION (its processes are not pinned and share both cores)}"
 echo "- load average at start / end: $START_LOAD / $END_LOAD (the machine is shared: figures are medians)"
 echo "- seeded units are 基准企业NNNNNN (企业, 工贸) imported into 青峰镇 through POST /api/v1/units/imports, ≤ $IMPORT_CHUNK rows per file"
@@ -365,17 +265,23 @@ fi
 echo "Notes:"
 sed 's/^/- /' "$NOTES"
 echo
-echo "Commands (the cookie is the organiser's session from POST /api/v1/session; PORT=$PORT):"
+echo "Commands (each cookie is one of the organiser's sessions from POST /api/v1/session; PORT=$PORT):"
 echo
 echo '```'
 echo "anjian demo --no-serve        # with ANJIAN_DATA_DIR=<temp dir> [ANJIAN_DATABASE_URL=$PG_URL/anjian_bench_<pid>]"
 echo "curl -c jar -H 'Content-Type: application/json' -d '{\"username\":\"$USERNAME\",\"password\":\"…\"}' $BASE/api/v1/session"
 echo "curl -b jar -H 'X-CSRF-Token: <csrf_token>' -F 'file=@units.csv;type=text/csv' $BASE/api/v1/units/imports   # per 10,000 rows"
-echo "ANJIAN_DATA_DIR=<temp dir> ANJIAN_LISTEN=$HOST:$PORT ANJIAN_IMPORT_MAX_MIB=64 ANJIAN_SHUTDOWN_GRACE_SECONDS=5 ${PIN_SERVER[*]} anjian serve"
+echo "ANJIAN_DATA_DIR=<temp dir> ANJIAN_LISTEN=$HOST:$PORT ANJIAN_RUN_WORKER=false ANJIAN_IMPORT_MAX_MIB=64 ANJIAN_SHUTDOWN_GRACE_SECONDS=5 ${PIN_SERVER[*]} anjian serve"
 for entry in "${ROUTES[@]}"; do
     IFS='|' read -r name path kind <<<"$entry"
-    hdr=""; [[ $kind == cookie ]] && hdr="-H 'Cookie: anjian_session=<token>' "
-    echo "${PIN_WRK[*]} wrk -t1 -c$CONNS -d${DURATION}s --timeout 10s -s bench/wrk-report.lua $hdr'$BASE$path'"
+    if [[ $kind == cookie && $SESSIONS == rotate ]]; then
+        echo "WRK_COOKIES=sessions.txt WRK_ROTATE=1 ${PIN_WRK[*]} wrk -t1 -c$CONNS -d${DURATION}s --timeout 10s -s bench/wrk-report.lua '$BASE$path'   # sessions.txt: $CONNS tokens, one a line"
+    elif [[ $kind == cookie && $SESSIONS == per-connection ]]; then
+        echo "WRK_COOKIES=sessions.txt ${PIN_WRK[*]} wrk -t$CONNS -c$CONNS -d${DURATION}s --timeout 10s -s bench/wrk-report.lua '$BASE$path'   # sessions.txt: $CONNS tokens, one a line"
+    else
+        hdr=""; [[ $kind == cookie ]] && hdr="-H 'Cookie: anjian_session=<token>' "
+        echo "${PIN_WRK[*]} wrk -t1 -c$CONNS -d${DURATION}s --timeout 10s -s bench/wrk-report.lua $hdr'$BASE$path'"
+    fi
 done
 echo '```'
 echo
