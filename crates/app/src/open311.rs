@@ -282,7 +282,8 @@ pub async fn updates(app: &App, start: Option<DateTime<Utc>>, end: Option<DateTi
                 service_request_id: e.case_id,
                 status: if s.is_final() { "closed" } else { "open" },
                 updated_datetime: e.at,
-                description: e.note.unwrap_or_default(),
+                // Until staff expose the case, the state in words, as status_notes says it.
+                description: e.note.unwrap_or_else(|| format!("{}（{}）", s.label_zh(), s.as_str())),
             }
         })
         .collect())

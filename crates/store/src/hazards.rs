@@ -444,7 +444,9 @@ pub async fn public_cases(db: &Db, q: &PublicQuery) -> Result<Vec<CaseRow>> {
 
 /// The steps the public may read (those with a note for the reporter) of listed cases, oldest first.
 pub async fn public_updates(db: &Db, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<EventRow>> {
-    let sql = "SELECT e.id, e.case_id, e.at, e.kind, e.status, e.note, NULL AS detail, NULL AS actor \
+    // A step's note may carry what staff wrote to the reporter (a reason, a reply): public only once exposed.
+    let sql = "SELECT e.id, e.case_id, e.at, e.kind, e.status, \
+               CASE WHEN h.exposed_at IS NOT NULL THEN e.note END AS note, NULL AS detail, NULL AS actor \
                FROM hazard_event e JOIN hazard_case h ON h.id = e.case_id \
                WHERE e.note IS NOT NULL AND (h.channel = 'public' OR h.exposed_at IS NOT NULL) \
                AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id LIMIT 1000";

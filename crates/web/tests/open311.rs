@@ -8,7 +8,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use testkit::{Client, TestApp, TestResponse};
 
 fn fixture(name: &str) -> String {
@@ -234,6 +234,10 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_in_both_formats_
     let updates = get(&t, "/open311/v2/servicerequestupdates.xml").await.text();
     in_spec_order(&elements(&updates), &elements(&fixture("servicerequestupdates.xml")));
     assert!(updates.contains("<status>closed</status>"));
+    // The public feed says how the case stands, not what staff wrote to the reporter.
+    assert!(updates.contains("不予受理") && !updates.contains("计划内检修"), "{updates}");
+    let updates = get(&t, "/open311/v2/servicerequestupdates.json").await.text();
+    assert!(!updates.contains("计划内检修"), "{updates}");
 
     // Nothing anywhere that names the reporter.
     for path in [
