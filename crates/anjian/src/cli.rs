@@ -24,7 +24,8 @@ Configuration (built-in defaults, then the --config file, then environment varia
   ANJIAN_UPLOAD_MAX_MIB    largest evidence upload                 [default: 500]
   ANJIAN_IMPORT_MAX_MIB    largest unit-import file                [default: 10]
   ANJIAN_ARGON2_MEMORY_KIB password hashing memory                 [default: 19456]
-  ANJIAN_SHUTDOWN_GRACE_SECONDS  time to finish requests on SIGTERM [default: 30]
+  ANJIAN_SHUTDOWN_DRAIN_SECONDS  after SIGTERM, still answer (/readyz 503) this long [default: 5]
+  ANJIAN_SHUTDOWN_GRACE_SECONDS  then time to finish requests in flight [default: 30]
   ANJIAN_LOG               log filter, e.g. info or anjian=debug    [default: info]
   ANJIAN_LOG_FORMAT        text or json                            [default: text]
 In a TOML file the same settings are written in lower case without the prefix, e.g. listen = \"0.0.0.0:8080\".";

@@ -1,4 +1,5 @@
-//! Serving: bind, answer until SIGTERM or Ctrl-C, then stop accepting, report not-ready, and let
+//! Serving: bind, answer until SIGTERM or Ctrl-C; then report not-ready while still answering for the
+//! drain period (so a load balancer notices before connections are refused), stop accepting, and let
 //! in-flight requests finish within the grace period.
 
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use app::App;
 pub async fn serve(app: App) -> Result<()> {
     let listen = app.config.listen.clone();
     let grace = Duration::from_secs(app.config.shutdown_grace_seconds);
+    let drain = Duration::from_secs(app.config.shutdown_drain_seconds);
     let listener =
         tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let state = web::AppState::new(app.clone());
@@ -32,7 +34,17 @@ pub async fn serve(app: App) -> Result<()> {
     let shutdown = async move {
         wait_for_signal().await;
         ready.store(false, Ordering::SeqCst);
-        tracing::info!(grace_seconds = grace.as_secs(), "shutting down: finishing in-flight requests");
+        if !drain.is_zero() {
+            tracing::info!(drain_seconds = drain.as_secs(), "shutting down: /readyz says 503, still answering");
+            tokio::select! {
+                () = tokio::time::sleep(drain) => {},
+                () = wait_for_signal() => {},
+            }
+        }
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections, finishing in-flight requests"
+        );
         // If requests outlive the grace period, stop anyway (a supervisor restarts us).
         tokio::spawn(async move {
             tokio::time::sleep(grace).await;

@@ -32,6 +32,9 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A phone's width in CSS pixels: the phone journeys run at it.
+const PHONE: u32 = 360;
+
 /// chromedriver and a browser session, or `None` when the machine has no browser (and CI does not
 /// require one).
 async fn browser(width: u32) -> Option<(Driver, Client)> {
@@ -115,9 +118,11 @@ async fn arrive(c: &Client, path: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_demo_login_works_and_an_organiser_adds_a_unit_on_a_phone() {
     let app = TestApp::new().await;
-    let Some((_driver, c)) = browser(360).await else { return };
+    let Some((_driver, c)) = browser(PHONE).await else { return };
     let base = serve(&app).await;
 
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fits_a_phone(&c, "the login page").await;
     for login in &app::demo::LOGINS {
         sign_in(&c, &base, login.username, app::demo::DEMO_PASSWORD).await;
         arrive(&c, "/").await;
@@ -149,12 +154,12 @@ async fn every_demo_login_works_and_an_organiser_adds_a_unit_on_a_phone() {
     }
     assert_eq!(text(&c, ".alert.ok").await, "已保存");
     assert_eq!(text(&c, "h1").await, "浏览器测试村");
+    fits_a_phone(&c, "the unit page").await;
 
     // The list fits a phone: no horizontal scrolling.
     c.goto(&format!("{base}/units?q=llq")).await.unwrap();
     assert!(text(&c, "table.list").await.contains("浏览器测试村"), "found by pinyin initials");
-    let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
-    assert_eq!(overflow, json!(false), "the unit list scrolls sideways at 360 px");
+    fits_a_phone(&c, "the unit list").await;
     c.close().await.unwrap();
 }
 
@@ -178,9 +183,12 @@ async fn fits_the_screen(c: &Client) -> bool {
     c.execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![]).await.unwrap() == json!(true)
 }
 
-/// The page is as narrow as a phone: the emulation took.
-async fn phone_width(c: &Client) -> bool {
-    c.execute("return window.innerWidth", vec![]).await.unwrap().as_u64().is_some_and(|w| w <= 400)
+/// A phone journey's page: laid out at a phone's true 360 CSS px (headless chromium makes no window
+/// narrower than 500, so this says the emulation took), and not scrolling sideways there.
+async fn fits_a_phone(c: &Client, page: &str) {
+    let widths = c.execute("return [window.innerWidth, document.documentElement.clientWidth]", vec![]).await.unwrap();
+    assert_eq!(widths, json!([PHONE, PHONE]), "{page} is not laid out at {PHONE} px");
+    assert!(fits_the_screen(c).await, "{page} scrolls sideways at {PHONE} px");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,12 +277,14 @@ async fn shows(c: &Client, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_board() {
     let app = TestApp::new().await;
-    let Some((_driver, c)) = browser(360).await else { return };
+    let Some((_driver, c)) = browser(PHONE).await else { return };
     let base = serve(&app).await;
     let org = app.login_demo("qf.organiser").await;
     let made = app.json(&org, axum::http::Method::POST, "/api/v1/campaigns", json!({ "text": SEED })).await.json();
     let campaign = made["id"].as_str().unwrap().to_owned();
-    app.json(&org, axum::http::Method::POST, &format!("/api/v1/campaigns/{campaign}/publish"), json!({})).await;
+    app.json(&org, axum::http::Method::POST, &format!("/api/v1/campaigns/{campaign}/publish"), json!({}))
+        .await
+        .succeeded();
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("咨询点.jpg");
     std::fs::write(&photo, b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9").unwrap();
@@ -289,8 +299,7 @@ async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_b
     c.find(Locator::Css("input[name='contact_phone']")).await.unwrap().send_keys("13800138000").await.unwrap();
     click(&c, &format!("form[action='/campaigns/{campaign}/contact'] button")).await;
     shows(&c, "胡专人").await;
-    assert!(phone_width(&c).await, "the page is phone-wide");
-    assert!(fits_the_screen(&c).await, "my work scrolls sideways at 360 px");
+    fits_a_phone(&c, "my work").await;
 
     // Hands in the plan with a photo (uploaded in parts by the page's script).
     c.find(Locator::LinkText("活动方案")).await.unwrap().click().await.unwrap();
@@ -303,7 +312,7 @@ async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_b
     let sql = "SELECT COUNT(*) FROM upload_session WHERE file_id IS NOT NULL";
     let parts: i64 = store::on_db!(&app.app.db, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap();
     assert_eq!(parts, 1, "the page's script uploaded the photo in parts");
-    assert!(fits_the_screen(&c).await, "the task page scrolls sideways at 360 px");
+    fits_a_phone(&c, "the task page").await;
     sign_out(&c).await;
 
     // The reviewer returns it with a comment.
@@ -316,6 +325,7 @@ async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_b
     c.find(Locator::Id("comment")).await.unwrap().send_keys("请补充咨询点的时间和地点").await.unwrap();
     click(&c, "#decide button.primary").await;
     shows(&c, "请补充咨询点的时间和地点").await;
+    fits_a_phone(&c, "the reviewer's task page").await;
     sign_out(&c).await;
 
     // The liaison hands it in again.
@@ -347,14 +357,14 @@ async fn a_plan_goes_from_a_phone_through_review_to_accepted_on_the_organisers_b
     assert_eq!(cell.attr("class").await.unwrap().as_deref(), Some("tag board-accepted"));
     assert_eq!(cell.text().await.unwrap(), "已通过");
     assert!(row.text().await.unwrap().contains("胡专人"));
-    assert!(fits_the_screen(&c).await, "the board page itself does not scroll sideways (its table does)");
+    fits_a_phone(&c, "the board page (its table scrolls inside it)").await;
     c.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_the_code_shows_the_reply() {
     let app = TestApp::new().await;
-    let Some((_driver, c)) = browser(360).await else { return };
+    let Some((_driver, c)) = browser(PHONE).await else { return };
     let base = serve(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("现场.jpg");
@@ -369,13 +379,12 @@ async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_t
     c.find(Locator::Id("description")).await.unwrap().send_keys("老街饭店后厨液化气瓶与灶具没有分隔").await.unwrap();
     c.find(Locator::Id("location")).await.unwrap().send_keys("青峰场社区老街 12 号").await.unwrap();
     c.find(Locator::Id("files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
-    assert!(phone_width(&c).await, "the page is phone-wide");
-    assert!(fits_the_screen(&c).await, "the report form scrolls sideways at 360 px");
+    fits_a_phone(&c, "the report form").await;
     click(&c, "form[action='/report'] button.primary").await;
     shows(&c, "举报已收到").await;
     let code = text(&c, "#receipt-code").await;
     assert_eq!(code.replace('-', "").len(), 26, "{code}");
-    assert!(fits_the_screen(&c).await, "the receipt scrolls sideways at 360 px");
+    fits_a_phone(&c, "the receipt").await;
 
     // Staff take it up and give it to the village with a deadline.
     sign_in(&c, &base, "qf.organiser", app::demo::DEMO_PASSWORD).await;
@@ -396,7 +405,7 @@ async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_t
         .unwrap();
     click(&c, "form[action$='/assign'] button.primary").await;
     shows(&c, "已交办").await;
-    assert!(fits_the_screen(&c).await, "the case page scrolls sideways at 360 px");
+    fits_a_phone(&c, "the case page").await;
     sign_out(&c).await;
 
     // The village's liaison hands in the fix with a photo.
@@ -409,6 +418,7 @@ async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_t
     c.find(Locator::Id("files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
     click(&c, "form[action*='/rectify'] button.primary").await;
     shows(&c, "已整改待核查").await;
+    fits_a_phone(&c, "the unit's case page").await;
     sign_out(&c).await;
 
     // Staff verify and close it with a reply.
@@ -426,7 +436,7 @@ async fn an_anonymous_phone_report_is_fixed_by_the_village_closed_by_staff_and_t
     click(&c, "form[action='/report/follow'] button.primary").await;
     shows(&c, "已销号").await;
     assert!(text(&c, "#follow-reply").await.contains("感谢您的举报"));
-    assert!(fits_the_screen(&c).await, "the follow page scrolls sideways at 360 px");
+    fits_a_phone(&c, "the follow page").await;
     c.close().await.unwrap();
 
     // The reporter's photo as served back has no GPS tag.

@@ -259,13 +259,15 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Actor>> {
     }
     let stale = now - s.last_seen_at > Duration::seconds(60);
     let id_hash = s.id_hash.clone();
+    let seen = if stale { now } else { s.last_seen_at };
+    let ends = s.expires_at.min(seen + idle);
     let actor = actor_from(s, true)?;
     // Writing on every request would serialise readers on SQLite; a minute's precision is enough.
     if let Some(a) = &actor {
         if stale {
             store::sessions::touch(&app.db, &id_hash, now).await?;
         }
-        app.sessions.put(&id_hash, a);
+        app.sessions.put(&id_hash, a, ends);
     }
     Ok(actor)
 }

@@ -40,6 +40,8 @@ pub struct Row {
     pub unit_id: Uuid,
     pub unit_name: String,
     pub unit_kind: String,
+    /// False once the unit was deactivated: its row and history stay on the board, marked.
+    pub active: bool,
     pub signed_at: Option<DateTime<Utc>>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
@@ -198,13 +200,29 @@ enum Found {
 /// of a campaign; a town office reloads it all day. Every change on this instance forgets the
 /// campaign's board at once (the next view computes it); another instance shows a change within
 /// `board_cache_seconds`, plus the time it takes to compute, during which it shows the older board.
+///
+/// A computation notes the cache's clock before its first read, and every forgetting moves the clock
+/// on. A board whose campaign (or every campaign) was forgotten after that note may have been computed
+/// from reads made before the change: it goes to the request that asked for it but is not kept.
 #[derive(Default)]
 pub struct BoardCache {
     ttl: std::time::Duration,
-    entries: std::sync::Mutex<HashMap<Uuid, Cached>>,
+    entries: std::sync::Mutex<Entries>,
     /// One computation at a time: sixteen requests that miss together wait for one board, not sixteen.
     computing: tokio::sync::Mutex<()>,
 }
+
+/// The kept boards and when each campaign, or every campaign, was last forgotten.
+#[derive(Default)]
+struct Entries {
+    boards: HashMap<Uuid, Cached>,
+    clock: u64,
+    forgotten: HashMap<Uuid, u64>,
+    all_forgotten: u64,
+}
+
+/// Campaigns remembered as forgotten beyond this are folded into "all were forgotten now".
+const REMEMBERED: usize = 1_000;
 
 impl std::fmt::Debug for BoardCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -219,7 +237,7 @@ impl BoardCache {
 
     fn find(&self, campaign: Uuid, today: NaiveDate) -> Found {
         let Ok(mut entries) = self.entries.lock() else { return Found::Missing };
-        match entries.get_mut(&campaign) {
+        match entries.boards.get_mut(&campaign) {
             Some(c) if c.day == today && c.at.elapsed() < self.ttl => Found::Fresh(c.board.clone()),
             Some(c) if c.day == today => {
                 let refresh = !c.refreshing;
@@ -230,34 +248,69 @@ impl BoardCache {
         }
     }
 
-    fn put(&self, campaign: Uuid, today: NaiveDate, board: Arc<Board>) {
+    /// The clock a computation notes before it reads anything.
+    fn clock(&self) -> u64 {
+        self.entries.lock().map(|e| e.clock).unwrap_or(0)
+    }
+
+    /// Keeps a board computed from reads made after the clock said `since`, unless its campaign was
+    /// forgotten since then.
+    fn put(&self, campaign: Uuid, today: NaiveDate, board: Arc<Board>, since: u64) {
         if self.ttl.is_zero() {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= 1_000 {
-                entries.clear();
+            if entries.all_forgotten > since || entries.forgotten.get(&campaign).is_some_and(|t| *t > since) {
+                return;
             }
-            entries.insert(campaign, Cached { at: std::time::Instant::now(), day: today, board, refreshing: false });
+            if entries.boards.len() >= 1_000 {
+                entries.boards.clear();
+            }
+            let kept = Cached { at: std::time::Instant::now(), day: today, board, refreshing: false };
+            entries.boards.insert(campaign, kept);
         }
     }
 
     /// Forgets a campaign's board: something on it changed.
     pub fn forget(&self, campaign: Uuid) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&campaign);
+            entries.clock += 1;
+            let now = entries.clock;
+            entries.boards.remove(&campaign);
+            if entries.forgotten.len() >= REMEMBERED {
+                entries.forgotten.clear();
+                entries.all_forgotten = now;
+            }
+            entries.forgotten.insert(campaign, now);
+        }
+    }
+
+    /// Forgets every board: something shown on many changed (a unit's name, whether it is active).
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clock += 1;
+            entries.all_forgotten = entries.clock;
+            entries.boards.clear();
+            entries.forgotten.clear();
         }
     }
 }
 
-/// Computes a campaign's board once, however many ask at the same time.
-async fn compute_once(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> Result<Arc<Board>> {
-    let _one = app.boards.computing.lock().await;
-    if let Found::Fresh(b) = app.boards.find(campaign, today) {
+/// Computes a campaign's board once, however many ask at the same time. `compute` reads nothing until it
+/// is awaited, which is after the cache's clock was noted.
+async fn compute_once(
+    cache: &BoardCache,
+    campaign: Uuid,
+    today: NaiveDate,
+    compute: impl Future<Output = Result<Board>>,
+) -> Result<Arc<Board>> {
+    let _one = cache.computing.lock().await;
+    if let Found::Fresh(b) = cache.find(campaign, today) {
         return Ok(b);
     }
-    let b = Arc::new(compute(app, actor, campaign, today).await?);
-    app.boards.put(campaign, today, b.clone());
+    let since = cache.clock();
+    let b = Arc::new(compute.await?);
+    cache.put(campaign, today, b.clone(), since);
     Ok(b)
 }
 
@@ -274,7 +327,8 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
             if refresh {
                 let (app, actor) = (app.clone(), actor.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = compute_once(&app, &actor, campaign, today).await {
+                    let fresh = compute(&app, &actor, campaign, today);
+                    if let Err(e) = compute_once(&app.boards, campaign, today, fresh).await {
                         app.boards.forget(campaign);
                         tracing::warn!(campaign = %campaign, error = %e, "refreshing a board failed");
                     }
@@ -282,7 +336,7 @@ pub async fn board(app: &App, actor: &Actor, campaign: Uuid, filter: &Filter) ->
             }
             board
         }
-        Found::Missing => compute_once(app, actor, campaign, today).await?,
+        Found::Missing => compute_once(&app.boards, campaign, today, compute(app, actor, campaign, today)).await?,
     };
     if filter.kind.is_none() && filter.status.is_none() && filter.unit.is_none() {
         return Ok(full);
@@ -391,6 +445,7 @@ async fn compute(app: &App, actor: &Actor, campaign: Uuid, today: NaiveDate) -> 
                 unit_id: r.id,
                 unit_name: r.name.clone(),
                 unit_kind: r.kind.clone(),
+                active: r.active,
                 signed_at: receipt.signed_at,
                 contact_name: receipt.contact_name,
                 contact_phone: receipt.contact_phone,
@@ -441,7 +496,8 @@ pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>>
     }
     for (r, row) in board.rows.iter().enumerate() {
         let r = (r + 1) as u32;
-        sheet.write(r, 0, row.unit_name.as_str()).map_err(xl)?;
+        let name = if row.active { row.unit_name.clone() } else { format!("{}（已停用）", row.unit_name) };
+        sheet.write(r, 0, name).map_err(xl)?;
         let kind = UnitKind::parse(&row.unit_kind).map(UnitKind::label_zh).unwrap_or(row.unit_kind.as_str());
         sheet.write(r, 1, kind).map_err(xl)?;
         let signed =
@@ -514,4 +570,76 @@ pub fn board_xlsx(board: &Board, offset: chrono::FixedOffset) -> Result<Vec<u8>>
     sum.set_column_width(0, 30).map_err(xl)?;
     sum.set_column_width(1, 12).map_err(xl)?;
     book.save_to_buffer().map_err(xl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(campaign: Uuid, title: &str) -> Board {
+        Board {
+            campaign_id: campaign,
+            title: title.to_owned(),
+            campaign_status: "published".into(),
+            today: NaiveDate::default(),
+            deliverables: Vec::new(),
+            rows: Vec::new(),
+            tallies: Vec::new(),
+            tracks: Vec::new(),
+            signed: 0,
+            contacts: 0,
+            units: 0,
+            json: std::sync::OnceLock::new(),
+            fragments: Arc::default(),
+        }
+    }
+
+    fn kept(cache: &BoardCache, campaign: Uuid) -> Option<String> {
+        match cache.find(campaign, NaiveDate::default()) {
+            Found::Fresh(b) => Some(b.title.clone()),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_board_computed_from_reads_made_before_a_change_is_not_kept_once_the_change_forgot_it() {
+        let cache = BoardCache::new(std::time::Duration::from_secs(60));
+        let (campaign, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let day = NaiveDate::default();
+
+        // The computation has read the old rows when a change commits and forgets the board; then it finishes.
+        let raced = async {
+            cache.forget(campaign);
+            Ok(board(campaign, "read before the change"))
+        };
+        let shown = compute_once(&cache, campaign, day, raced).await.unwrap();
+        assert_eq!(shown.title, "read before the change", "the request that asked still gets its board");
+        assert_eq!(kept(&cache, campaign), None, "the board from before the change was kept after it was forgotten");
+
+        // One that starts after the change is kept, and a change to another campaign leaves it be.
+        compute_once(&cache, campaign, day, async { Ok(board(campaign, "after")) }).await.unwrap();
+        assert_eq!(kept(&cache, campaign).as_deref(), Some("after"));
+        cache.forget(other);
+        assert_eq!(kept(&cache, campaign).as_deref(), Some("after"));
+
+        // Forgetting every board (a unit renamed) races the same way.
+        cache.forget(campaign);
+        let raced = async {
+            cache.forget_all();
+            Ok(board(campaign, "read before the rename"))
+        };
+        compute_once(&cache, campaign, day, raced).await.unwrap();
+        assert_eq!(kept(&cache, campaign), None, "the board from before the rename was kept");
+        compute_once(&cache, campaign, day, async { Ok(board(campaign, "after the rename")) }).await.unwrap();
+        assert_eq!(kept(&cache, campaign).as_deref(), Some("after the rename"));
+
+        // A change to another campaign while this one computes does not keep this one from being kept.
+        cache.forget(campaign);
+        let unrelated = async {
+            cache.forget(other);
+            Ok(board(campaign, "unrelated change meanwhile"))
+        };
+        compute_once(&cache, campaign, day, unrelated).await.unwrap();
+        assert_eq!(kept(&cache, campaign).as_deref(), Some("unrelated change meanwhile"));
+    }
 }

@@ -65,6 +65,8 @@ pub struct Recipient {
     pub id: Uuid,
     pub name: String,
     pub kind: String,
+    /// Deactivated units stay recipients of what was sent to them.
+    pub active: bool,
 }
 
 impl Campaign {
@@ -178,7 +180,7 @@ async fn assemble(app: &App, row: CampaignRow) -> Result<Campaign> {
     let recipients = store::campaigns::recipients(&app.db, row.id)
         .await?
         .into_iter()
-        .map(|(id, name, kind)| Recipient { id, name, kind })
+        .map(|(id, name, kind, active)| Recipient { id, name, kind, active })
         .collect();
     Ok(Campaign {
         id: row.id,

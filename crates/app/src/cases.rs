@@ -455,9 +455,13 @@ pub async fn act(app: &App, actor: &Actor, id: Uuid, step: Step) -> Result<CaseV
         Step::Merge { into } => {
             let target =
                 parse_case_ref(into).ok_or_else(|| Error::invalid("into", "invalid", "请填写要合并到的案件编号"))?;
+            if target == found.id {
+                return Err(Error::invalid("into", "same_case", "不能把案件合并到它自己"));
+            }
+            // Another town's case answers as one that does not exist.
             let t = store::hazards::get(&app.db, target)
                 .await?
-                .filter(|t| t.authority_id == town.id && t.id != found.id)
+                .filter(|t| t.authority_id == town.id)
                 .ok_or_else(|| Error::invalid("into", "not_found", "找不到本镇的这个案件"))?;
             if t.merged_into.is_some() || t.status == HazardStatus::Declined.as_str() {
                 return Err(Error::invalid("into", "invalid", "不能合并到已合并或不予受理的案件"));
@@ -610,7 +614,8 @@ pub(crate) fn refusal(code: &str) -> String {
     .to_owned()
 }
 
-/// A case id, or its number `YH-…` (the id's tail), typed by staff.
+/// A case's full id typed by staff (its number `YH-…`, the id's tail, is for people, not for naming a
+/// case to merge into).
 fn parse_case_ref(s: &str) -> Option<Uuid> {
     Uuid::parse_str(s.trim()).ok()
 }

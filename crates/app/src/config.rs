@@ -38,7 +38,11 @@ pub struct Config {
     pub import_max_mib: u64,
     /// Argon2id memory cost in KiB (OWASP: at least 19456).
     pub argon2_memory_kib: u32,
-    /// Seconds to finish in-flight requests after SIGTERM.
+    /// Seconds after SIGTERM during which the server still answers, `/readyz` saying 503, so a load
+    /// balancer stops sending requests before connections are refused (a second signal cuts it short).
+    /// 0: stop accepting at once.
+    pub shutdown_drain_seconds: u64,
+    /// Seconds to finish in-flight requests once the server stops accepting connections.
     pub shutdown_grace_seconds: u64,
     /// Days before a due date on which the unit is reminded (each a separate reminder).
     pub reminder_days: Vec<i64>,
@@ -84,6 +88,7 @@ impl Default for Config {
             upload_max_mib: 500,
             import_max_mib: 10,
             argon2_memory_kib: 19_456,
+            shutdown_drain_seconds: 5,
             shutdown_grace_seconds: 30,
             reminder_days: vec![3, 1],
             digest_hour: 8,
@@ -132,8 +137,9 @@ impl Config {
         }
     }
 
+    /// People reach the server over https (the scheme is case-insensitive): cookies say `Secure`.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.public_url.trim_start().get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 
     pub fn offset(&self) -> chrono::FixedOffset {

@@ -306,6 +306,10 @@ pub async fn import_units(
     let action = if apply { "unit.import" } else { "unit.import_checked" };
     record(&mut tx, actor, action, "unit_import", Some(import_id), json!({ "file": file.original_name, "town": town.name, "created": report.created, "updated": report.updated, "failed": failed, "dry_run": dry_run })).await?;
     tx.commit().await?;
+    if apply && report.updated > 0 {
+        // Units' names and kinds are on the boards of the campaigns sent to them.
+        app.boards.forget_all();
+    }
     Ok(report)
 }
 

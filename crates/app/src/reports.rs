@@ -335,7 +335,23 @@ pub struct Follow {
     /// A confirmed reward, in fen, and whether it was claimed.
     pub reward_fen: Option<i64>,
     pub reward_claimed: bool,
+    /// A duplicate merged into another case: how that case stands, which is this report's outcome too.
+    pub merged_into: Option<MergedInto>,
 }
+
+/// The case a duplicate was merged into (the last of a chain), as its duplicate's reporter reads it: the
+/// number they were told and its progress, not its reply (written to its own reporter).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MergedInto {
+    pub number: String,
+    pub status: String,
+    pub status_label: String,
+    pub closed: bool,
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// Cases merged into cases merged in turn are followed this far.
+const MERGE_HOPS: usize = 8;
 
 /// The case behind a receipt code; every lookup counts against the caller's hourly limit, so
 /// guessing gets nowhere.
@@ -363,6 +379,24 @@ pub(crate) async fn follow_view(app: &App, case: &CaseRow) -> Result<Follow> {
         })
         .collect();
     let files = store::hazards::files(&app.db, case.id).await?.iter().filter(|f| f.stage == "report").count();
+    let mut survivor = None;
+    let mut next = case.merged_into;
+    for _ in 0..MERGE_HOPS {
+        let Some(id) = next else { break };
+        let Some(found) = store::hazards::get(&app.db, id).await? else { break };
+        next = found.merged_into;
+        survivor = Some(found);
+    }
+    let merged_into = survivor.map(|s| {
+        let st = HazardStatus::parse(&s.status).unwrap_or(HazardStatus::Received);
+        MergedInto {
+            number: crate::cases::case_number(s.id),
+            status: s.status.clone(),
+            status_label: st.label_zh().to_owned(),
+            closed: st.is_final(),
+            deadline: s.deadline.filter(|_| st.with_unit()),
+        }
+    });
     Ok(Follow {
         category: case.category.clone(),
         category_name: hazards::category_name(&case.category).unwrap_or("其他").to_owned(),
@@ -377,6 +411,7 @@ pub(crate) async fn follow_view(app: &App, case: &CaseRow) -> Result<Follow> {
         files,
         reward_fen: case.reward_fen.filter(|_| case.reward_confirmed_at.is_some()),
         reward_claimed: case.reward_claimed_at.is_some(),
+        merged_into,
     })
 }
 

@@ -257,6 +257,8 @@ pub async fn update_unit(app: &App, actor: &Actor, id: Uuid, input: &UnitInput) 
     store::units::update(&mut tx, &new).await?;
     record(&mut tx, actor, "unit.update", "unit", Some(id), json!({ "name": new.name, "changes": diff })).await?;
     tx.commit().await?;
+    // Its name and kind are on the board of every campaign sent to it.
+    app.boards.forget_all();
     Ok(new)
 }
 
@@ -280,5 +282,6 @@ pub async fn set_unit_active(app: &App, actor: &Actor, id: Uuid, active: bool) -
     let action = if active { "unit.reactivate" } else { "unit.deactivate" };
     record(&mut tx, actor, action, "unit", Some(id), json!({ "name": unit.name })).await?;
     tx.commit().await?;
+    app.boards.forget_all();
     Ok(unit)
 }

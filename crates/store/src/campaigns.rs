@@ -334,11 +334,11 @@ pub async fn delete_deliverable(tx: &mut Tx, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// The units a campaign goes to: id, name, kind.
-pub async fn recipients(db: &Db, campaign: Uuid) -> Result<Vec<(Uuid, String, String)>> {
-    let sql = "SELECT u.id, u.name, u.kind FROM campaign_recipient r JOIN unit u ON u.id = r.unit_id \
+/// The units a campaign goes to: id, name, kind, and whether the unit is active.
+pub async fn recipients(db: &Db, campaign: Uuid) -> Result<Vec<(Uuid, String, String, bool)>> {
+    let sql = "SELECT u.id, u.name, u.kind, u.active FROM campaign_recipient r JOIN unit u ON u.id = r.unit_id \
                WHERE r.campaign_id = $1 ORDER BY u.kind_rank, u.sort_key";
-    Ok(on_db!(db, |p| sqlx::query_as::<_, (Uuid, String, String)>(sql).bind(campaign).fetch_all(p).await)?)
+    Ok(on_db!(db, |p| sqlx::query_as::<_, (Uuid, String, String, bool)>(sql).bind(campaign).fetch_all(p).await)?)
 }
 
 /// Whether the campaign was sent to the unit.

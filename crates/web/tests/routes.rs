@@ -951,9 +951,9 @@ fn observe(api: bool, code: Option<&str>, res: &TestResponse) -> Result<Outcome,
                 };
             }
             // `invalid_input` names its first refused field: `invalid_input:reason`.
-            let field = serde_json::from_slice::<Value>(&res.body).ok().and_then(|v| {
-                v["error"]["fields"][0]["field"].as_str().map(|f| format!(":{f}"))
-            });
+            let field = serde_json::from_slice::<Value>(&res.body)
+                .ok()
+                .and_then(|v| v["error"]["fields"][0]["field"].as_str().map(|f| format!(":{f}")));
             match (code, error_code(res).map(|c| c + field.as_deref().unwrap_or(""))) {
                 (Some(want), Some(got)) if got == want => Ok(outcome),
                 (want, got) => Err(format!("{status} with code {got:?}, the row says {want:?}")),

@@ -36,6 +36,7 @@ follow-code = Receipt code
 follow-code-hint = 26 letters and digits, any case
 follow-submit = Look up
 follow-status = Status
+follow-merged-into = Handled with case
 follow-reported = Reported
 follow-deadline = Fix by
 follow-reply = Reply

@@ -36,6 +36,7 @@ follow-code = 查询码
 follow-code-hint = 26 位字母和数字，不区分大小写
 follow-submit = 查询
 follow-status = 办理状态
+follow-merged-into = 合并办理的案件
 follow-reported = 举报时间
 follow-deadline = 整改期限
 follow-reply = 答复
