@@ -186,6 +186,25 @@ impl TestApp {
     }
 
     /// Signs in one of the demo accounts.
+    /// A unit's id (as text) by its code or name.
+    pub async fn unit_id(&self, code_or_name: &str) -> String {
+        let unit = store::units::find_by_code_or_name(&self.app.db, code_or_name).await;
+        unit.ok().flatten().unwrap_or_else(|| panic!("no unit {code_or_name}")).id.to_string()
+    }
+
+    /// A step on a hazard case (`POST /api/v1/hazards/{id}/steps`), as answered.
+    pub async fn hazard_step(&self, who: &Client, id: &str, body: serde_json::Value) -> TestResponse {
+        self.json(who, Method::POST, &format!("/api/v1/hazards/{id}/steps"), body).await
+    }
+
+    /// A step on a hazard case that must be taken: the test stops here, naming the step, if it was refused.
+    pub async fn take_step(&self, who: &Client, id: &str, body: serde_json::Value) -> serde_json::Value {
+        let what = body["step"].as_str().unwrap_or("?").to_owned();
+        let res = self.hazard_step(who, id, body).await;
+        assert_eq!(res.status, StatusCode::OK, "the {what} step was refused: {}", res.text());
+        res.json()
+    }
+
     pub async fn login_demo(&self, username: &str) -> Client {
         self.login(username, app::demo::DEMO_PASSWORD).await
     }

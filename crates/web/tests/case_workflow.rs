@@ -11,13 +11,9 @@ use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use testkit::{Client, TestApp, TestResponse};
 
-async fn unit_id(t: &TestApp, name: &str) -> String {
-    store::units::find_by_code_or_name(&t.app.db, name).await.unwrap().unwrap().id.to_string()
-}
-
 /// An anonymous report through the public JSON API; its receipt code.
 async fn report(t: &TestApp, town: &str, description: &str) -> String {
-    let town = unit_id(t, town).await;
+    let town = t.unit_id(town).await;
     let body = json!({ "town_id": town, "category": "town_gas", "description": description,
                        "location": "青峰场社区老街 12 号", "anonymous": true });
     let res = t.json(&Client::default(), Method::POST, "/api/v1/public/reports", body).await;
@@ -32,18 +28,6 @@ async fn case_id(t: &TestApp, staff: &Client, description: &str) -> String {
     let list = list.json();
     let found = list["items"].as_array().unwrap().iter().find(|c| c["text"] == description);
     found.unwrap_or_else(|| panic!("no case {description} in {list}"))["id"].as_str().unwrap().to_owned()
-}
-
-async fn step(t: &TestApp, who: &Client, id: &str, body: Value) -> TestResponse {
-    t.json(who, Method::POST, &format!("/api/v1/hazards/{id}/steps"), body).await
-}
-
-/// A step that must be taken: the test stops here, naming it, if it was refused.
-async fn take(t: &TestApp, who: &Client, id: &str, body: Value) -> Value {
-    let what = body["step"].as_str().unwrap_or("?").to_owned();
-    let res = step(t, who, id, body).await;
-    assert_eq!(res.status, StatusCode::OK, "the {what} step was refused: {}", res.text());
-    res.json()
 }
 
 /// What the reporter reads with the code.
@@ -65,17 +49,17 @@ fn field_refused(res: &TestResponse) -> (StatusCode, Value, Value) {
 
 /// Accepted and given to 胡豆坪村 with a deadline ten days out.
 async fn accept_and_assign(t: &TestApp, staff: &Client, id: &str) -> String {
-    take(t, staff, id, json!({ "step": "accept" })).await;
+    t.take_step(staff, id, json!({ "step": "accept" })).await;
     let deadline = (app::work::today(&t.app) + chrono::Duration::days(10)).to_string();
-    let village = unit_id(t, "胡豆坪村").await;
-    let assigned = take(
-        t,
-        staff,
-        id,
-        json!({ "step": "assign", "unit_id": village, "grade": "general", "deadline": deadline,
+    let village = t.unit_id("胡豆坪村").await;
+    let assigned = t
+        .take_step(
+            staff,
+            id,
+            json!({ "step": "assign", "unit_id": village, "grade": "general", "deadline": deadline,
                 "summary": "老街 12 号饭店后厨气瓶未分隔，请督促整改" }),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(assigned["status"], "assigned");
     deadline
 }
@@ -88,21 +72,21 @@ async fn a_closed_case_reopened_goes_back_to_the_unit_and_the_reporters_code_sho
     let code = report(&t, "青峰镇", "老街饭店后厨液化气瓶与灶具没有分隔").await;
     let id = case_id(&t, &org, "老街饭店后厨液化气瓶与灶具没有分隔").await;
     accept_and_assign(&t, &org, &id).await;
-    take(&t, &liaison, &id, json!({ "step": "start" })).await;
-    take(&t, &liaison, &id, json!({ "step": "rectify", "text": "已加装隔断、更换软管" })).await;
-    let closed = take(&t, &org, &id, json!({ "step": "close", "reply": "经核查已整改到位，感谢您的举报" })).await;
+    t.take_step(&liaison, &id, json!({ "step": "start" })).await;
+    t.take_step(&liaison, &id, json!({ "step": "rectify", "text": "已加装隔断、更换软管" })).await;
+    let closed = t.take_step(&org, &id, json!({ "step": "close", "reply": "经核查已整改到位，感谢您的举报" })).await;
     assert_eq!(closed["status"], "closed");
     let before = follow(&t, &code).await;
     assert_eq!((before["status"].as_str(), before["closed"].as_bool()), (Some("closed"), Some(true)));
 
     // Only the town's staff reopen, only with a reason, and only a closed or rectified case.
-    let by_unit = step(&t, &liaison, &id, json!({ "step": "reopen", "reason": "隔断用的是可燃材料" })).await;
+    let by_unit = t.hazard_step(&liaison, &id, json!({ "step": "reopen", "reason": "隔断用的是可燃材料" })).await;
     assert_eq!(refused(&by_unit), (StatusCode::FORBIDDEN, json!("forbidden")));
-    let no_reason = step(&t, &org, &id, json!({ "step": "reopen", "reason": " " })).await;
+    let no_reason = t.hazard_step(&org, &id, json!({ "step": "reopen", "reason": " " })).await;
     assert_eq!(field_refused(&no_reason), (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"), json!("required")));
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["status"], "closed", "a refusal changed it");
 
-    let reopened = take(&t, &org, &id, json!({ "step": "reopen", "reason": "复查发现隔断用的是可燃材料" })).await;
+    let reopened = t.take_step(&org, &id, json!({ "step": "reopen", "reason": "复查发现隔断用的是可燃材料" })).await;
     assert_eq!(reopened["status"], "reopened");
     assert_eq!((reopened["closed_at"].clone(), reopened["reply"].clone()), (Value::Null, Value::Null));
     let last = reopened["timeline"].as_array().unwrap().last().unwrap().clone();
@@ -110,7 +94,7 @@ async fn a_closed_case_reopened_goes_back_to_the_unit_and_the_reporters_code_sho
         (last["kind"].as_str(), last["detail"].as_str()),
         (Some("reopened"), Some("复查发现隔断用的是可燃材料"))
     );
-    let again = step(&t, &org, &id, json!({ "step": "reopen", "reason": "再来一次" })).await;
+    let again = t.hazard_step(&org, &id, json!({ "step": "reopen", "reason": "再来一次" })).await;
     assert_eq!(refused(&again), (StatusCode::CONFLICT, json!("case_not_rectified")));
 
     // The unit is told, with the reason, and the case is its to work on again.
@@ -135,9 +119,9 @@ async fn a_closed_case_reopened_goes_back_to_the_unit_and_the_reporters_code_sho
     assert!(!now.to_string().contains("可燃材料"), "staff's reason reached the reporter: {now}");
 
     // Back through the unit's work to closed, with the new reply.
-    take(&t, &liaison, &id, json!({ "step": "start" })).await;
-    take(&t, &liaison, &id, json!({ "step": "rectify", "text": "已改用防火板隔断" })).await;
-    take(&t, &org, &id, json!({ "step": "close", "reply": "复查合格，已改用防火板" })).await;
+    t.take_step(&liaison, &id, json!({ "step": "start" })).await;
+    t.take_step(&liaison, &id, json!({ "step": "rectify", "text": "已改用防火板隔断" })).await;
+    t.take_step(&org, &id, json!({ "step": "close", "reply": "复查合格，已改用防火板" })).await;
     let done = follow(&t, &code).await;
     assert_eq!((done["status"].as_str(), done["reply"].as_str()), (Some("closed"), Some("复查合格，已改用防火板")));
 }
@@ -157,27 +141,27 @@ async fn a_duplicate_merged_into_a_case_is_closed_as_merged_and_its_code_follows
     let deadline = accept_and_assign(&t, &org, &first).await;
 
     // Refused, each with its code, and nothing changes.
-    let itself = step(&t, &org, &dup, json!({ "step": "merge", "into": dup })).await;
+    let itself = t.hazard_step(&org, &dup, json!({ "step": "merge", "into": dup })).await;
     assert_eq!(field_refused(&itself), (StatusCode::UNPROCESSABLE_ENTITY, json!("into"), json!("same_case")));
-    let other_town = step(&t, &org, &dup, json!({ "step": "merge", "into": elsewhere })).await;
+    let other_town = t.hazard_step(&org, &dup, json!({ "step": "merge", "into": elsewhere })).await;
     assert_eq!(field_refused(&other_town), (StatusCode::UNPROCESSABLE_ENTITY, json!("into"), json!("not_found")));
-    let nowhere = step(&t, &org, &dup, json!({ "step": "merge", "into": uuid::Uuid::now_v7() })).await;
+    let nowhere = t.hazard_step(&org, &dup, json!({ "step": "merge", "into": uuid::Uuid::now_v7() })).await;
     assert_eq!(nowhere.json(), other_town.json(), "another town's case answers as one that does not exist");
     let number = app::cases::case_number(first.parse().unwrap());
-    let by_number = step(&t, &org, &dup, json!({ "step": "merge", "into": number })).await;
+    let by_number = t.hazard_step(&org, &dup, json!({ "step": "merge", "into": number })).await;
     assert_eq!(field_refused(&by_number), (StatusCode::UNPROCESSABLE_ENTITY, json!("into"), json!("invalid")));
-    let by_unit = step(&t, &liaison, &dup, json!({ "step": "merge", "into": first })).await;
+    let by_unit = t.hazard_step(&liaison, &dup, json!({ "step": "merge", "into": first })).await;
     assert_eq!(refused(&by_unit), (StatusCode::FORBIDDEN, json!("forbidden")));
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{dup}")).await.json()["status"], "received");
 
     // Merged: closed as merged, pointing at the case it joined.
-    let merged = take(&t, &org, &dup, json!({ "step": "merge", "into": first })).await;
+    let merged = t.take_step(&org, &dup, json!({ "step": "merge", "into": first })).await;
     assert_eq!((merged["status"].as_str(), merged["merged_into"].as_str()), (Some("merged"), Some(first.as_str())));
     assert!(merged["closed_at"].is_string(), "{merged}");
-    let accept = step(&t, &org, &dup, json!({ "step": "accept" })).await;
+    let accept = t.hazard_step(&org, &dup, json!({ "step": "accept" })).await;
     assert_eq!(refused(&accept), (StatusCode::CONFLICT, json!("case_final")));
     // Nothing merges into a merged case.
-    let into_merged = step(&t, &org, &first, json!({ "step": "merge", "into": dup })).await;
+    let into_merged = t.hazard_step(&org, &first, json!({ "step": "merge", "into": dup })).await;
     assert_eq!(field_refused(&into_merged), (StatusCode::UNPROCESSABLE_ENTITY, json!("into"), json!("invalid")));
 
     // The duplicate's code: merged, closed, told the number of the case it joined, and how that one stands.
@@ -197,8 +181,8 @@ async fn a_duplicate_merged_into_a_case_is_closed_as_merged_and_its_code_follows
     );
 
     // The case it joined is closed: the duplicate's code says so, without that case's reply to its own reporter.
-    take(&t, &liaison, &first, json!({ "step": "rectify", "text": "已加装隔断、更换软管" })).await;
-    take(&t, &org, &first, json!({ "step": "close", "reply": "经核查已整改到位，感谢您的举报" })).await;
+    t.take_step(&liaison, &first, json!({ "step": "rectify", "text": "已加装隔断、更换软管" })).await;
+    t.take_step(&org, &first, json!({ "step": "close", "reply": "经核查已整改到位，感谢您的举报" })).await;
     let later = follow(&t, &dup_code).await;
     assert_eq!(
         later["merged_into"],
@@ -277,7 +261,7 @@ async fn a_reporters_video_through_the_public_form_reaches_staff_without_its_met
     sent.extend_from_slice(APPENDED);
     assert!(contains(&sent, GPS) && contains(&sent, DEVICE), "the canaries are in what is sent");
 
-    let town = unit_id(&t, "青峰镇").await;
+    let town = t.unit_id("青峰镇").await;
     let boundary = "case-workflow-video";
     let mut body = Vec::new();
     for (k, v) in [

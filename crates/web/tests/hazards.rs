@@ -50,10 +50,6 @@ async fn town(t: &TestApp) -> String {
     store::units::find_by_code_or_name(&t.app.db, "青峰镇").await.unwrap().unwrap().id.to_string()
 }
 
-async fn unit_id(t: &TestApp, name: &str) -> String {
-    store::units::find_by_code_or_name(&t.app.db, name).await.unwrap().unwrap().id.to_string()
-}
-
 /// The receipt code on a receipt page.
 fn code_on(page: &str) -> String {
     let at = page.find("id=\"receipt-code\">").expect("a receipt code on the page");
@@ -86,18 +82,6 @@ async fn the_case(t: &TestApp, staff: &Client) -> Value {
     t.get(staff, &format!("/api/v1/hazards/{id}")).await.json()
 }
 
-async fn step(t: &TestApp, who: &Client, id: &str, body: Value) -> TestResponse {
-    t.json(who, Method::POST, &format!("/api/v1/hazards/{id}/steps"), body).await
-}
-
-/// A setup step that must succeed: the test stops here, saying which step, if it was refused.
-async fn take(t: &TestApp, who: &Client, id: &str, body: Value) -> Value {
-    let what = body["step"].as_str().unwrap_or("?").to_owned();
-    let res = step(t, who, id, body).await;
-    assert_eq!(res.status, StatusCode::OK, "the {what} step was refused: {}", res.text());
-    res.json()
-}
-
 /// The town's today (the app's own clock and offset), `days` away: deadlines are judged by it, not by UTC.
 fn town_day(t: &TestApp, days: i64) -> chrono::NaiveDate {
     app::work::today(&t.app) + chrono::Duration::days(days)
@@ -128,23 +112,23 @@ async fn an_anonymous_report_goes_from_the_public_form_through_a_village_fix_to_
     assert_eq!(app::evidence::read_exif(&photo.body), app::evidence::Exif::default());
 
     // Closing before anything was fixed is refused by the case's state machine.
-    let early = step(&t, &org, &id, json!({ "step": "close", "reply": "已处理完毕" })).await;
+    let early = t.hazard_step(&org, &id, json!({ "step": "close", "reply": "已处理完毕" })).await;
     assert_eq!(
         (early.status, early.json()["error"]["code"].clone()),
         (StatusCode::CONFLICT, json!("case_not_accepted"))
     );
 
-    assert!(step(&t, &org, &id, json!({ "step": "accept" })).await.status.is_success());
-    let village = unit_id(&t, "胡豆坪村").await;
+    assert!(t.hazard_step(&org, &id, json!({ "step": "accept" })).await.status.is_success());
+    let village = t.unit_id("胡豆坪村").await;
     let deadline = town_day(&t, 10).to_string();
-    let assigned = step(
-        &t,
-        &org,
-        &id,
-        json!({ "step": "assign", "unit_id": village, "grade": "general", "deadline": deadline,
+    let assigned = t
+        .hazard_step(
+            &org,
+            &id,
+            json!({ "step": "assign", "unit_id": village, "grade": "general", "deadline": deadline,
                 "summary": "老街 12 号饭店后厨气瓶未分隔，请督促整改并拍照反馈" }),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text());
 
     // The village's liaison sees staff's summary, never the report's own words or its photo.
@@ -170,13 +154,13 @@ async fn an_anonymous_report_goes_from_the_public_form_through_a_village_fix_to_
     assert_eq!(fixed.status, StatusCode::SEE_OTHER, "{}", fixed.text());
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["status"], "rectified");
 
-    let closed = step(
-        &t,
-        &org,
-        &id,
-        json!({ "step": "close", "reply": "经现场核查，气瓶间已隔断，软管已更换。感谢您的举报！" }),
-    )
-    .await;
+    let closed = t
+        .hazard_step(
+            &org,
+            &id,
+            json!({ "step": "close", "reply": "经现场核查，气瓶间已隔断，软管已更换。感谢您的举报！" }),
+        )
+        .await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.text());
 
     let followed = lookup(&t, &code).await.json();
@@ -273,10 +257,10 @@ async fn the_reporters_name_and_phone_appear_nowhere_a_non_custodian_can_reach()
     let case = the_case(&t, &org).await;
     let id = case["id"].as_str().unwrap().to_owned();
     assert_eq!(case["files"].as_array().map(Vec::len), Some(1), "the report's photo is on the case");
-    take(&t, &org, &id, json!({ "step": "accept" })).await;
-    let village = unit_id(&t, "胡豆坪村").await;
+    t.take_step(&org, &id, json!({ "step": "accept" })).await;
+    let village = t.unit_id("胡豆坪村").await;
     let deadline = town_day(&t, 5).to_string();
-    take(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline, "summary": "请立即整改燃气隐患" })).await;
+    t.take_step(&org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline, "summary": "请立即整改燃气隐患" })).await;
     let custodian = t.login_demo("qf.custodian").await;
     let revealed = t
         .json(
@@ -288,9 +272,9 @@ async fn the_reporters_name_and_phone_appear_nowhere_a_non_custodian_can_reach()
         .await;
     assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.text());
     assert!(revealed.text().contains(CANARY_PHONE), "the custodian's reveal returns the sealed phone");
-    take(&t, &org, &id, json!({ "step": "rectify", "text": "已更换软管并分隔气瓶" })).await;
-    take(&t, &org, &id, json!({ "step": "close", "reply": "经查属实，已整改" })).await;
-    take(&t, &org, &id, json!({ "step": "expose", "public_text": "老街饭店液化气瓶与灶具未分隔，已整改。" })).await;
+    t.take_step(&org, &id, json!({ "step": "rectify", "text": "已更换软管并分隔气瓶" })).await;
+    t.take_step(&org, &id, json!({ "step": "close", "reply": "经查属实，已整改" })).await;
+    t.take_step(&org, &id, json!({ "step": "expose", "public_text": "老街饭店液化气瓶与灶具未分隔，已整改。" })).await;
     app::jobs::run_until_idle(&t.app, "test").await.unwrap();
     let key = app::open311::create_key(&t.app, &system_admin(&t).await, town(&t).await.parse().unwrap(), "sweep")
         .await
@@ -554,13 +538,13 @@ async fn a_liaison_sees_only_cases_given_to_their_unit() {
     let liaison = t.login_demo("qf.liaison").await;
     assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get(&liaison, "/api/v1/hazards").await.json()["total"], 0);
-    take(&t, &org, &id, json!({ "step": "accept" })).await;
-    let other = unit_id(&t, "佛岩寺村").await;
+    t.take_step(&org, &id, json!({ "step": "accept" })).await;
+    let other = t.unit_id("佛岩寺村").await;
     let deadline = town_day(&t, 3).to_string();
-    let r = step(&t, &org, &id, json!({ "step": "assign", "unit_id": other, "grade": "general", "deadline": deadline, "summary": "请核查整改燃气隐患" })).await;
+    let r = t.hazard_step(&org, &id, json!({ "step": "assign", "unit_id": other, "grade": "general", "deadline": deadline, "summary": "请核查整改燃气隐患" })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(t.get(&liaison, &format!("/api/v1/hazards/{id}")).await.status, StatusCode::NOT_FOUND);
-    let fix = step(&t, &liaison, &id, json!({ "step": "rectify", "text": "已整改完毕" })).await;
+    let fix = t.hazard_step(&liaison, &id, json!({ "step": "rectify", "text": "已整改完毕" })).await;
     assert_eq!(fix.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["status"], "assigned");
 }
@@ -583,10 +567,10 @@ async fn a_hotline_call_gets_a_code_for_the_caller_and_an_overdue_case_is_escala
     let id = call.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(lookup(&t, &code).await.json()["status"], "received");
     assert_eq!(t.get(&org, &format!("/api/v1/hazards/{id}")).await.json()["channel"], "hotline");
-    take(&t, &org, &id, json!({ "step": "accept" })).await;
-    let village = unit_id(&t, "凌阁堂村").await;
+    t.take_step(&org, &id, json!({ "step": "accept" })).await;
+    let village = t.unit_id("凌阁堂村").await;
     let today = town_day(&t, 0).to_string();
-    take(&t, &org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": today, "summary": "加气站燃气泄漏排查" })).await;
+    t.take_step(&org, &id, json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": today, "summary": "加气站燃气泄漏排查" })).await;
     // Move the deadline into the past, as time would.
     store::on_db!(&t.app.db, |p| sqlx::query("UPDATE hazard_case SET deadline = $1")
         .bind(town_day(&t, -2))
@@ -627,11 +611,10 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     let code = filed.json()["code"].as_str().unwrap().to_owned();
     let org = t.login_demo("qf.organiser").await;
     let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
-    let village = unit_id(&t, "胡豆坪村").await;
+    let village = t.unit_id("胡豆坪村").await;
     let deadline = town_day(&t, 3).to_string();
-    take(&t, &org, &id, json!({ "step": "accept" })).await;
-    take(
-        &t,
+    t.take_step(&org, &id, json!({ "step": "accept" })).await;
+    t.take_step(
         &org,
         &id,
         json!({ "step": "assign", "unit_id": village, "grade": "major", "deadline": deadline,
@@ -651,17 +634,17 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     assert!(!text.contains("无证车辆") && !text.contains(CANARY_NAME) && !text.contains(CANARY_PHONE));
 
     // Nothing to reward or expose before the case is closed.
-    let early = step(&t, &org, &id, json!({ "step": "reward", "fine": "50000" })).await;
+    let early = t.hazard_step(&org, &id, json!({ "step": "reward", "fine": "50000" })).await;
     assert_eq!(early.json()["error"]["code"], "case_not_closed");
-    take(&t, &org, &id, json!({ "step": "rectify", "text": "已停止散装销售并处罚款" })).await;
-    let closed = step(&t, &org, &id, json!({ "step": "close", "reply": "经查属实，已依法处理" })).await;
+    t.take_step(&org, &id, json!({ "step": "rectify", "text": "已停止散装销售并处罚款" })).await;
+    let closed = t.hazard_step(&org, &id, json!({ "step": "close", "reply": "经查属实，已依法处理" })).await;
     assert_eq!(closed.json()["allowed"]["reward"], true, "{}", closed.text());
 
-    let bad = step(&t, &org, &id, json!({ "step": "reward", "fine": "五万" })).await;
+    let bad = t.hazard_step(&org, &id, json!({ "step": "reward", "fine": "五万" })).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let rewarded = step(&t, &org, &id, json!({ "step": "reward", "fine": "50,000" })).await;
+    let rewarded = t.hazard_step(&org, &id, json!({ "step": "reward", "fine": "50,000" })).await;
     assert_eq!(rewarded.json()["reward_fen"], 750_000, "15 % of ¥50,000: {}", rewarded.text());
-    let again = step(&t, &org, &id, json!({ "step": "reward", "fine": "50000" })).await;
+    let again = t.hazard_step(&org, &id, json!({ "step": "reward", "fine": "50000" })).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let seen = lookup(&t, &code).await.json();
     assert_eq!((seen["reward_fen"].as_i64(), seen["reward_claimed"].as_bool()), (Some(750_000), Some(false)));
@@ -670,15 +653,15 @@ async fn a_closed_major_case_earns_a_confirmed_reward_goes_on_the_public_board_i
     assert_eq!(lookup(&t, &code).await.json()["reward_claimed"], true);
 
     // Exposed in staff's words, with the red list beside it; the figures count the case.
-    let exposed = step(
-        &t,
-        &org,
-        &id,
-        json!({ "step": "expose", "public_text": "青峰示例加油站违规散装销售汽油，已责令停止并依法处罚。" }),
-    )
-    .await;
+    let exposed = t
+        .hazard_step(
+            &org,
+            &id,
+            json!({ "step": "expose", "public_text": "青峰示例加油站违规散装销售汽油，已责令停止并依法处罚。" }),
+        )
+        .await;
     assert_eq!(exposed.status, StatusCode::OK, "{}", exposed.text());
-    let enterprise = unit_id(&t, "青峰示例建材有限公司").await;
+    let enterprise = t.unit_id("青峰示例建材有限公司").await;
     let listed = t
         .post_form(
             &org,
@@ -802,7 +785,7 @@ async fn no_log_line_carries_the_reporters_name_phone_or_receipt_code() {
     t.post_form(&Client::default(), "/report/follow", &[("code", &code)]).await.succeeded();
     let org = t.login_demo("qf.organiser").await;
     let id = the_case(&t, &org).await["id"].as_str().unwrap().to_owned();
-    take(&t, &org, &id, json!({ "step": "decline", "reason": "经核实不属于安全隐患" })).await;
+    t.take_step(&org, &id, json!({ "step": "decline", "reason": "经核实不属于安全隐患" })).await;
     let custodian = t.login_demo("qf.custodian").await;
     let revealed = t
         .json(&custodian, Method::POST, &format!("/api/v1/hazards/{id}/reveal"), json!({ "reason": "核实身份" }))
