@@ -8,16 +8,7 @@ use std::process::{Command, Output};
 use testkit::TestDb;
 
 fn anjian(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anjian"));
-    cmd.args(args)
-        .env("ANJIAN_DATA_DIR", db.dir.path().join("data"))
-        .env("ANJIAN_DATABASE_URL", &db.url)
-        .env("ANJIAN_ARGON2_MEMORY_KIB", "64")
-        .env("ANJIAN_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    db.command(env!("CARGO_BIN_EXE_anjian"), args, env).output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

@@ -12,15 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 fn anjian(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anjian"));
-    cmd.args(args)
-        .env("ANJIAN_DATA_DIR", db.dir.path().join("data"))
-        .env("ANJIAN_DATABASE_URL", &db.url)
-        .env("ANJIAN_ARGON2_MEMORY_KIB", "64")
-        .env("ANJIAN_LOG", "info");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = db.command(env!("CARGO_BIN_EXE_anjian"), args, &[("ANJIAN_LOG", "info")]);
+    cmd.envs(env.iter().copied());
     cmd
 }
 

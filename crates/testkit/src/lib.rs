@@ -24,6 +24,19 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The binary `bin` (a test's `env!("CARGO_BIN_EXE_anjian")`) set up on this database and its data
+    /// directory, with cheap password hashing and warnings only in the log; `env` adds or overrides.
+    pub fn command(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(args)
+            .env("ANJIAN_DATA_DIR", self.dir.path().join("data"))
+            .env("ANJIAN_DATABASE_URL", &self.url)
+            .env("ANJIAN_ARGON2_MEMORY_KIB", "64")
+            .env("ANJIAN_LOG", "warn");
+        cmd.envs(env.iter().copied());
+        cmd
+    }
+
     /// On PostgreSQL when `ANJIAN_TEST_POSTGRES_URL` is set, else on SQLite.
     pub async fn new() -> TestDb {
         match postgres_url() {
